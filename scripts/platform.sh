@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# What `make run` and `make test` do, step by step. Never prompts; a second run is fast and changes
+# nothing already stored.
+#   scripts/platform.sh setup   system packages, .venv, database (embedded unless DATABASE_URL), migrate
+#   scripts/platform.sh run     setup + boundaries + demo data, then serve on $HOST:$PORT
+#   scripts/platform.sh test    setup, then pytest against PostGIS (extra arguments go to pytest)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PROJECT=$(pwd)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+system_packages() {
+  scripts/system-deps.sh
+}
+
+python_env() {
+  local stamp=.venv/.installed-$(cat pyproject.toml | cksum | cut -d' ' -f1)
+  if [ ! -f "$stamp" ]; then
+    step "Entorno Python (.venv) desde pyproject.toml"
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+    rm -f .venv/.installed-*; touch "$stamp"
+  fi
+}
+
+database() {
+  if [ -z "${DATABASE_URL:-}" ]; then
+    DATABASE_URL=$(scripts/pg.sh start)
+    # Lets a bare `.venv/bin/python manage.py ...` find the embedded cluster too.
+    (umask 077; printf '%s\n' "$DATABASE_URL" > .local/database_url)
+  fi
+  export DATABASE_URL
+}
+
+data_dir() {
+  if [ -z "${BOGOTA_DATA_DIR:-}" ] && [ -d ../shared/data/bogota ]; then
+    BOGOTA_DATA_DIR=$(cd ../shared/data/bogota && pwd)
+  fi
+  export BOGOTA_DATA_DIR=${BOGOTA_DATA_DIR:-}
+}
+
+setup() {
+  system_packages
+  python_env
+  data_dir
+  database
+}
+
+manage() { .venv/bin/python manage.py "$@"; }
+
+case "${1:-}" in
+  setup)
+    setup
+    manage migrate --noinput -v0
+    ;;
+  run)
+    setup
+    step "Migraciones"
+    manage migrate --noinput -v0
+    manage collectstatic --noinput -v0
+    step "Límites de localidades y UPZ"
+    manage import_boundaries --commit --if-empty || echo "   (sin límites: configure BOGOTA_DATA_DIR o ejecute 'manage.py fetch_sources')"
+    HOST=${HOST:-127.0.0.1}; PORT=${PORT:-8000}
+    step "Convive Bogotá en http://$HOST:$PORT/"
+    cat <<URLS
+   Mapa público        http://$HOST:$PORT/mapa/
+   API (OpenAPI)       http://$HOST:$PORT/api/docs/
+   Localidades         http://$HOST:$PORT/api/localities/
+   Ubicar un punto     http://$HOST:$PORT/api/locate/?lat=4.5981&lon=-74.0760
+   Administración      http://$HOST:$PORT/admin/
+URLS
+    exec .venv/bin/python manage.py runserver "$HOST:$PORT"
+    ;;
+  test)
+    shift
+    setup
+    step "Estilo (ruff)"
+    .venv/bin/ruff check .
+    step "Pruebas (pytest sobre PostGIS)"
+    export DJANGO_SETTINGS_MODULE=geo.settings.test
+    set +e
+    .venv/bin/python -m pytest --create-db "$@"
+    rc=$?
+    set -e
+    exit $rc
+    ;;
+  *)
+    echo "usage: scripts/platform.sh setup|run|test [pytest args]" >&2; exit 2 ;;
+esac
