@@ -10,4 +10,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/", include("localities.urls")),
+    path("api/", include("reports.urls")),
+    path("api/", include("maps.urls")),
+    path("open311/", include("reports.open311.urls")),
+    path("", include("maps.pages_urls")),
 ]
