@@ -115,3 +115,33 @@ class UpzPart(models.Model):
 
     class Meta:
         verbose_name = _("fragmento de UPZ")
+
+
+class Level(models.TextChoices):
+    LOCALITY = "locality", _("Localidad")
+    UPZ = "upz", _("UPZ / UPR")
+
+
+class Population(models.Model):
+    """Inhabitants of a locality or UPZ, keyed by official code (stable across boundary versions).
+
+    `year` is empty when the source does not state it (the UPZ table of Laboratorio Urbano).
+    """
+
+    level = models.CharField(_("nivel"), max_length=10, choices=Level.choices)
+    code = models.CharField(_("código"), max_length=8)
+    year = models.PositiveSmallIntegerField(_("año"), null=True, blank=True)
+    population = models.PositiveIntegerField(_("población"))
+    source = models.CharField(_("fuente"), max_length=200)
+
+    class Meta:
+        verbose_name = _("población")
+        verbose_name_plural = _("población")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "code", "year"], name="population_unique", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.code} {self.year or 's.f.'}: {self.population}"

@@ -299,3 +299,23 @@ class StaffProfile(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.get_role_display()})"
+
+
+class Open311Client(models.Model):
+    """An organisation allowed to POST Open311 service requests, with an admin-issued API key.
+
+    Only a SHA-256 of the key is stored; the key itself is shown once, when it is issued.
+    """
+
+    name = models.CharField(_("nombre"), max_length=120)
+    contact_email = models.EmailField(_("correo de contacto"), blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    active = models.BooleanField(_("activa"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cliente Open311")
+        verbose_name_plural = _("clientes Open311")
+
+    def __str__(self):
+        return self.name
