@@ -11,6 +11,7 @@ set -euo pipefail
 PROJECT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LOCAL="$PROJECT/.local"
 DATA="$LOCAL/pg"
+PGHOME="$LOCAL"  # folder for the data directory and the server log, reachable by the server's user
 DBNAME=${PGDATABASE_NAME:-convive}
 SUPERUSER=convive
 mkdir -p "$LOCAL"
@@ -43,13 +44,20 @@ if [ "$(id -u)" -eq 0 ]; then
   fi
   RUN=(runuser -u "$OWNER" --)
   # The data directory lives in the project when that user can reach it; otherwise (a checkout under
-  # a private home) in a per-project folder under /var/tmp, linked from .local/pg.
-  if ! "${RUN[@]}" test -x "$PROJECT/.local" 2>/dev/null; then
-    if [ ! -e "$DATA" ]; then
-      alt="/var/tmp/convive-pg-$(printf '%s' "$PROJECT" | cksum | cut -d' ' -f1)"
-      mkdir -p "$alt"; chown "$OWNER" "$alt"; chmod 700 "$alt"
-      ln -s "$alt" "$DATA"
+  # a private home such as /root) in a per-checkout folder under /var/tmp, linked from .local/pg.
+  if ! "${RUN[@]}" test -x "$LOCAL" 2>/dev/null; then
+    PGHOME="/var/tmp/convive-pg-$(printf '%s' "$PROJECT" | cksum | cut -d' ' -f1)"
+    DATA="$PGHOME/data"
+    [ -s "$LOCAL/checkout.id" ] || od -An -tx1 -N8 /dev/urandom | tr -d ' \n' > "$LOCAL/checkout.id"
+    if [ -d "$PGHOME" ] && ! cmp -s "$LOCAL/checkout.id" "$PGHOME/checkout.id"; then
+      # Left by an earlier clone at the same path: its password and databases are not ours.
+      log "==> Eliminando un clúster huérfano de otro clon en $PGHOME"
+      "${RUN[@]}" /usr/lib/postgresql/*/bin/pg_ctl -D "$DATA" -m immediate stop >/dev/null 2>&1 || true
+      rm -rf "$PGHOME"
     fi
+    mkdir -p "$PGHOME"; cp "$LOCAL/checkout.id" "$PGHOME/checkout.id"
+    chown "$OWNER" "$PGHOME"; chmod 700 "$PGHOME"
+    [ -L "$LOCAL/pg" ] || ln -s "$DATA" "$LOCAL/pg"
   fi
 fi
 
@@ -90,7 +98,7 @@ start() {
   if [ ! -s "$DATA/PG_VERSION" ]; then
     log "==> Inicializando clúster PostGIS en $DATA (puerto $port)"
     mkdir -p "$DATA"; chmod 700 "$DATA"
-    [ -n "${RUN[*]}" ] && chown -R "$OWNER" "$DATA" "$(readlink -f "$DATA")"
+    [ -n "${RUN[*]}" ] && chown "$OWNER" "$DATA"
     local pwfile; pwfile=$(mktemp); printf '%s\n' "$pw" > "$pwfile"
     [ -n "${RUN[*]}" ] && chown "$OWNER" "$pwfile"
     "${RUN[@]}" "$BIN/initdb" -D "$DATA" -U "$SUPERUSER" --pwfile="$pwfile" --auth=scram-sha-256 \
@@ -111,8 +119,8 @@ CONF
   fi
   if ! pgctl status >/dev/null 2>&1; then
     log "==> Iniciando PostGIS en 127.0.0.1:$port"
-    [ -n "${RUN[*]}" ] && { touch "$LOCAL/pg.log"; chown "$OWNER" "$LOCAL/pg.log"; }
-    pgctl -l "$LOCAL/pg.log" -w -t 120 start >/dev/null || { tail -n 30 "$LOCAL/pg.log" >&2; exit 1; }
+    [ -n "${RUN[*]}" ] && { touch "$PGHOME/pg.log"; chown "$OWNER" "$PGHOME/pg.log"; }
+    pgctl -l "$PGHOME/pg.log" -w -t 120 start >/dev/null || { tail -n 30 "$PGHOME/pg.log" >&2; exit 1; }
   fi
   export PGPASSWORD="$pw"
   local psql=("$BIN/psql" -h 127.0.0.1 -p "$port" -U "$SUPERUSER" -v ON_ERROR_STOP=1 -qtA)
