@@ -41,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "geo.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -113,6 +114,17 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+
+# Citizen photos (reports/photos.py): upload size in bytes, pixels decoded at most (decompression
+# bombs), longest side in pixels of the re-encoded image.
+REPORT_PHOTO_MAX_BYTES = env.int("REPORT_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+REPORT_PHOTO_MAX_PIXELS = env.int("REPORT_PHOTO_MAX_PIXELS", default=40_000_000)
+REPORT_PHOTO_MAX_SIDE = env.int("REPORT_PHOTO_MAX_SIDE", default=2048)
+# Whole request body (geo/middleware.py answers 413 above it, before reading): 3 photos at the
+# limit plus the form fields. Uploaded files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temp file.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=3 * REPORT_PHOTO_MAX_BYTES + 2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 REST_FRAMEWORK = {
     # Deny by default: every view states its own permission classes.
