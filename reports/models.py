@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from localities.models import Locality, Upz
 
+from .querysets import ReportQuerySet
+
 DESCRIPTION_MAX_LENGTH = 2000
 # Crockford-style alphabet without 0/O/1/I/L so codes survive being read aloud or copied by hand.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -142,6 +144,8 @@ class Report(models.Model):
     closed_at = models.DateTimeField(_("cerrado"), null=True, blank=True)
     support_count = models.PositiveIntegerField(_("apoyos"), default=0)
     is_demo = models.BooleanField(_("dato de demostración"), default=False, db_index=True)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reporte")

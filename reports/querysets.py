@@ -1,0 +1,139 @@
+"""Chainable filters for reports: visibility by role and spatial filters, each written once here.
+
+Public visibility (`public()`): not hidden by moderation, and status neither `rejected` (abuse/spam)
+nor `duplicate` (a duplicate is folded into its original, which carries the supports; showing both
+would count the same problem twice on the map). The reporter still follows a duplicate or rejected
+report through its tracking code.
+"""
+
+from django.contrib.gis.db import models
+from django.contrib.gis.geos import Point, Polygon
+from django.db.models import BooleanField, FloatField, Func, Q, Value
+
+from geo.spatial import STORAGE_SRID
+
+from . import access
+
+NOT_PUBLIC_STATUSES = ("rejected", "duplicate")
+
+
+class _DWithinGeography(Func):
+    """ST_DWithin on geography (metres); served by the GiST index on (location::geography)."""
+
+    function = "ST_DWithin"
+    template = "%(function)s((%(field)s)::geography, (%(point)s)::geography, %(metres)s)"
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, field, point, metres):
+        super().__init__(field, point, metres)
+
+    def as_sql(self, compiler, connection, **extra):
+        field_sql, field_params = compiler.compile(self.source_expressions[0])
+        point_sql, point_params = compiler.compile(self.source_expressions[1])
+        metres_sql, metres_params = compiler.compile(self.source_expressions[2])
+        sql = self.template % {
+            "function": self.function,
+            "field": field_sql,
+            "point": point_sql,
+            "metres": metres_sql,
+        }
+        return sql, (*field_params, *point_params, *metres_params)
+
+
+class _DistanceGeography(Func):
+    """ST_Distance on geography, in metres (spheroid)."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra):
+        field_sql, field_params = compiler.compile(self.source_expressions[0])
+        point_sql, point_params = compiler.compile(self.source_expressions[1])
+        return (
+            f"ST_Distance(({field_sql})::geography, ({point_sql})::geography)",
+            (*field_params, *point_params),
+        )
+
+
+def _geom_value(point: Point):
+    from django.contrib.gis.db.models.fields import GeometryField
+
+    return Value(point, output_field=GeometryField(srid=STORAGE_SRID))
+
+
+class ReportQuerySet(models.QuerySet):
+    # --- visibility -------------------------------------------------------------------------------
+    def public(self):
+        """Reports anyone may see: not hidden, not rejected, not a duplicate."""
+        return self.filter(hidden=False).exclude(status__in=NOT_PUBLIC_STATUSES)
+
+    def visible_to(self, user):
+        """Reports `user` may read (public outputs rules apply separately to what fields are shown).
+
+        admin, analyst, moderator: all; locality staff: their localities' reports plus public ones;
+        citizen: public plus their own; anonymous: public.
+        """
+        role = access.role_of(user)
+        if role in (access.ADMIN, access.ANALYST, access.MODERATOR):
+            return self.all()
+        public_q = Q(hidden=False) & ~Q(status__in=NOT_PUBLIC_STATUSES)
+        if role == access.LOCALITY_STAFF:
+            return self.filter(
+                public_q | Q(locality__code__in=access.staff_locality_codes(user)) | Q(reporter=user)
+            )
+        if role == access.CITIZEN:
+            return self.filter(public_q | Q(reporter=user))
+        return self.filter(public_q)
+
+    def staff_scope(self, user):
+        """Reports on the staff workbench of `user`: locality staff see their localities only;
+        analysts, moderators and admins see all; citizens and anonymous see none."""
+        role = access.role_of(user)
+        if role in (access.ADMIN, access.ANALYST, access.MODERATOR):
+            return self.all()
+        if role == access.LOCALITY_STAFF:
+            return self.filter(locality__code__in=access.staff_locality_codes(user))
+        return self.none()
+
+    def handled_by(self, user):
+        """Reports whose workflow `user` may change: their localities (locality staff) or all (admin)."""
+        role = access.role_of(user)
+        if role == access.ADMIN:
+            return self.all()
+        if role == access.LOCALITY_STAFF:
+            return self.filter(locality__code__in=access.staff_locality_codes(user))
+        return self.none()
+
+    # --- categories -------------------------------------------------------------------------------
+    def sensitive(self):
+        """Reports of sensitive categories (never shown as points in public)."""
+        return self.filter(category__sensitive=True)
+
+    def non_sensitive(self):
+        """Reports of non-sensitive categories."""
+        return self.filter(category__sensitive=False)
+
+    def open(self):
+        """Reports still in an open workflow status."""
+        return self.filter(status__in=("received", "in_review", "referred", "in_progress"))
+
+    # --- space ------------------------------------------------------------------------------------
+    def within_metres(self, point: Point, metres: float, *, field: str = "location"):
+        """Reports whose `field` (EPSG:4326) lies within `metres` of `point`, measured on the spheroid.
+
+        Uses the GiST index on (field::geography) added in migration 0002.
+        """
+        return self.filter(_DWithinGeography(models.F(field), _geom_value(point), Value(float(metres))))
+
+    def with_distance(self, point: Point, *, field: str = "location"):
+        """Annotate `distance_m`: metres (spheroid) from `point` (EPSG:4326) to `field`."""
+        return self.annotate(distance_m=_DistanceGeography(models.F(field), _geom_value(point)))
+
+    def in_bbox(self, bbox: tuple[float, float, float, float], *, field: str = "location"):
+        """Reports whose `field` falls inside (min lon, min lat, max lon, max lat) in EPSG:4326.
+
+        Public outputs pass field="public_location" so a tiny box cannot probe exact positions.
+        """
+        polygon = Polygon.from_bbox(bbox)
+        polygon.srid = STORAGE_SRID
+        return self.filter(**{f"{field}__intersects": polygon})

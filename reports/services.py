@@ -1,0 +1,413 @@
+"""Writes on reports: creation, workflow, responses, moderation and supports.
+
+Every function is keyword-only, atomic, and named `<entity>_<action>`. Points are EPSG:4326 [lon, lat];
+the public grid is measured in metres in EPSG:9377.
+
+First response (`Report.first_response_at`): the moment an institution first visibly acted on a
+report, i.e. the earlier of its first *public* `Response` and its first `StatusChange` made by a staff
+member after creation (the automatic `received` step does not count, internal notes do not count,
+hiding by moderation does not count). Time to first response = first_response_at - created_at; for
+reports without it, the time is still running (or the report was never answered).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from geo.spatial import METRIC_SRID, STORAGE_SRID, looks_swapped
+from localities.selectors import locate_point
+
+from . import access
+from .models import (
+    CLOSED_STATUSES,
+    DESCRIPTION_MAX_LENGTH,
+    Category,
+    Channel,
+    Entity,
+    Report,
+    ReportContact,
+    ReportPhoto,
+    Response,
+    StatusChange,
+    Support,
+)
+from .models import Status as S
+
+MAX_PHOTOS = 3
+
+
+def _setting(name, default):
+    return getattr(settings, name, default)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Creation
+# ---------------------------------------------------------------------------------------------------
+
+
+def public_point(*, point: Point, sensitive: bool) -> Point | None:
+    """The generalised public point: `point` (EPSG:4326) snapped to the nearest node of a square grid of
+    settings.PUBLIC_GRID_METRES (default 100 m) in EPSG:9377, back in EPSG:4326; None if sensitive.
+
+    The node is at most grid·√2/2 (≈ 71 m for 100 m) from the exact point.
+    """
+    if sensitive:
+        return None
+    grid = float(_setting("PUBLIC_GRID_METRES", 100))
+    metric = point.transform(METRIC_SRID, clone=True)
+    snapped = Point(round(metric.x / grid) * grid, round(metric.y / grid) * grid, srid=METRIC_SRID)
+    snapped.transform(STORAGE_SRID)
+    return Point(round(snapped.x, 7), round(snapped.y, 7), srid=STORAGE_SRID)
+
+
+def clean_text(
+    value: str | None, *, field: str, max_length: int = DESCRIPTION_MAX_LENGTH, required=True
+) -> str:
+    """Plain text as typed: stripped, NUL characters removed, length-checked. HTML is kept verbatim
+    as text (every output escapes it; nothing renders it as markup)."""
+    text = (value or "").replace("\x00", "").strip()
+    if required and not text:
+        raise ValidationError({field: ["Escriba una descripción de lo que pasó."]})
+    if len(text) > max_length:
+        raise ValidationError(
+            {field: [f"El texto tiene {len(text)} caracteres; el máximo es {max_length}. Acórtelo."]}
+        )
+    return text
+
+
+def _check_location(location: Point):
+    if location is None:
+        raise ValidationError({"location": ["Indique la ubicación del reporte."]})
+    if location.srid not in (None, STORAGE_SRID):
+        location = location.transform(STORAGE_SRID, clone=True)
+    lon, lat = location.x, location.y
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValidationError(
+            {"location": ["Coordenadas inválidas: use [longitud, latitud] en grados (EPSG:4326)."]}
+        )
+    if looks_swapped(lon, lat):
+        raise ValidationError(
+            {
+                "location": [
+                    "La latitud y la longitud parecen invertidas: en Bogotá la longitud es cercana a -74 y "
+                    f"la latitud a 4.6. Envíe [longitud, latitud], es decir [{lat}, {lon}]."
+                ]
+            }
+        )
+    point = Point(lon, lat, srid=STORAGE_SRID)
+    located = locate_point(point)
+    if located is None:
+        raise ValidationError(
+            {
+                "location": [
+                    "El punto está fuera de Bogotá. Esta plataforma solo recibe reportes dentro del "
+                    "Distrito Capital; revise la ubicación en el mapa."
+                ]
+            }
+        )
+    return point, located
+
+
+def _check_occurred_at(occurred_at):
+    if occurred_at is None:
+        raise ValidationError({"occurred_at": ["Indique cuándo ocurrió."]})
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at)
+    skew = timedelta(seconds=int(_setting("REPORTS_CLOCK_SKEW_SECONDS", 300)))
+    if occurred_at > timezone.now() + skew:
+        raise ValidationError(
+            {"occurred_at": ["La fecha y hora están en el futuro. Indique cuándo ocurrió (ahora o antes)."]}
+        )
+    return occurred_at
+
+
+def _photo_cleaner():
+    try:
+        from .photos import photo_clean
+    except ImportError:  # photo processing not installed: refuse photos rather than store them raw
+        return None
+    return photo_clean
+
+
+@transaction.atomic
+def report_create(
+    *,
+    category: Category,
+    description: str,
+    location: Point,
+    occurred_at,
+    channel: str = Channel.WEB,
+    reporter=None,
+    contact: dict | None = None,
+    photos=(),
+    device_id: str | None = None,
+) -> Report:
+    """File a report at `location` (EPSG:4326). Locality/UPZ come from the point; the public point is
+    generalised (or NULL when the category is sensitive). Raises ValidationError with field messages.
+
+    `contact` (optional): {"name", "email", "phone"}; stored apart (ReportContact) with consent time.
+    `photos`: up to 3 uploads, each re-encoded without metadata by `reports.photos.photo_clean`.
+    `device_id` is accepted so every channel calls the same signature, and deliberately not stored:
+    an anonymous report keeps no trace of the phone that sent it.
+    """
+    errors: dict[str, list[str]] = {}
+
+    def collect(fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                errors.setdefault(key, []).extend(messages)
+            return None
+
+    if category is None or not category.active:
+        errors["category"] = ["Elija una categoría válida de la lista (GET /api/categories/)."]
+    text = collect(clean_text, description, field="description")
+    checked = collect(_check_location, location)
+    when = collect(_check_occurred_at, occurred_at)
+    if channel not in Channel.values:
+        errors["channel"] = [f"Canal desconocido: use uno de {', '.join(Channel.values)}."]
+    photos = list(photos or ())
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = [f"Se pueden adjuntar como máximo {MAX_PHOTOS} fotos; llegaron {len(photos)}."]
+    cleaned_photos = []
+    if photos and "photos" not in errors:
+        cleaner = _photo_cleaner()
+        if cleaner is None:
+            errors["photos"] = [
+                "El servidor no puede procesar fotos en este momento. Envíe el reporte sin fotos."
+            ]
+        else:
+            for index, upload in enumerate(photos, start=1):
+                try:
+                    cleaned_photos.append(cleaner(upload))
+                except ValidationError as exc:
+                    errors.setdefault("photos", []).extend(f"Foto {index}: {m}" for m in exc.messages)
+    contact_fields = None
+    if contact and any((contact.get(k) or "").strip() for k in ("name", "email", "phone")):
+        contact_fields = {k: (contact.get(k) or "").strip() for k in ("name", "email", "phone")}
+        if not contact_fields["email"] and not contact_fields["phone"]:
+            errors["contact"] = ["Para ser contactado indique un correo o un teléfono."]
+        elif not contact.get("consent"):
+            errors["contact"] = [
+                "Para guardar sus datos de contacto debe autorizarlo (consent=true). "
+                "Si prefiere, envíe el reporte sin contacto: es anónimo por defecto."
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+    point, located = checked
+    report = Report.objects.create(
+        category=category,
+        description=text,
+        location=point,
+        public_location=public_point(point=point, sensitive=category.sensitive),
+        locality=located.locality,
+        upz=located.upz,
+        occurred_at=when,
+        channel=channel,
+        reporter=reporter if reporter is not None and reporter.is_authenticated else None,
+    )
+    StatusChange.objects.create(report=report, from_status="", to_status=S.RECEIVED, actor=report.reporter)
+    if contact_fields:
+        ReportContact.objects.create(report=report, consent_at=timezone.now(), **contact_fields)
+    for clean in cleaned_photos:
+        photo = ReportPhoto(report=report, width=clean.width, height=clean.height)
+        photo.image.save(clean.content.name, clean.content, save=True)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------------
+# Workflow
+# ---------------------------------------------------------------------------------------------------
+
+# from status -> statuses it may move to. Closed statuses can only be reopened (to in_review, with a note).
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.RECEIVED: frozenset(
+        {S.IN_REVIEW, S.REFERRED, S.IN_PROGRESS, S.CLOSED_NO_ACTION, S.REJECTED, S.DUPLICATE}
+    ),
+    S.IN_REVIEW: frozenset(
+        {S.REFERRED, S.IN_PROGRESS, S.RESOLVED, S.CLOSED_NO_ACTION, S.REJECTED, S.DUPLICATE}
+    ),
+    S.REFERRED: frozenset({S.IN_PROGRESS, S.RESOLVED, S.CLOSED_NO_ACTION, S.DUPLICATE}),
+    S.IN_PROGRESS: frozenset({S.REFERRED, S.RESOLVED, S.CLOSED_NO_ACTION, S.DUPLICATE}),
+    S.RESOLVED: frozenset({S.IN_REVIEW}),
+    S.CLOSED_NO_ACTION: frozenset({S.IN_REVIEW}),
+    S.REJECTED: frozenset({S.IN_REVIEW}),
+    S.DUPLICATE: frozenset({S.IN_REVIEW}),
+}
+
+
+def _label(status: str) -> str:
+    return str(S(status).label)
+
+
+def _mark_first_response(report: Report, when) -> None:
+    if report.first_response_at is None:
+        report.first_response_at = when
+
+
+@transaction.atomic
+def report_transition(
+    *,
+    report: Report,
+    actor,
+    to_status: str,
+    note: str = "",
+    referred_to: str = "",
+    duplicate_of: Report | None = None,
+    reason: str = "",
+) -> Report:
+    """Move `report` to `to_status` per ALLOWED_TRANSITIONS, recording who, when, from, to and note.
+
+    referred needs `referred_to` (an Entity); rejected needs `reason`; duplicate needs `duplicate_of`
+    (another report the actor can see); reopening a closed report needs a `note`.
+    """
+    if not access.can_handle(actor, report):
+        raise PermissionDenied("Solo el personal de la localidad del reporte puede cambiar su estado.")
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    current = report.status
+    if to_status not in S.values:
+        raise ValidationError({"to_status": [f"Estado desconocido: {to_status}."]})
+    if to_status not in ALLOWED_TRANSITIONS[current]:
+        allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[current])) or "ninguno"
+        raise ValidationError(
+            {
+                "to_status": [
+                    f"No se puede pasar de «{_label(current)}» a «{_label(to_status)}». "
+                    f"Estados permitidos desde «{_label(current)}»: {allowed}."
+                ]
+            }
+        )
+    note = clean_text(note, field="note", required=False)
+    reason = clean_text(reason, field="reason", required=False)
+    if to_status == S.REFERRED:
+        if referred_to not in Entity.values:
+            raise ValidationError({"referred_to": ["Indique a qué entidad se remite (referred_to)."]})
+        report.referred_to = referred_to
+    if to_status == S.REJECTED:
+        if not reason:
+            raise ValidationError({"reason": ["Indique el motivo del rechazo (abuso, spam, etc.)."]})
+        report.moderation_reason = reason
+        note = f"{reason}\n{note}".strip() if note else reason
+    if to_status == S.DUPLICATE:
+        if duplicate_of is None:
+            raise ValidationError({"duplicate_of": ["Indique el código del reporte original."]})
+        if duplicate_of.pk == report.pk:
+            raise ValidationError({"duplicate_of": ["Un reporte no puede ser duplicado de sí mismo."]})
+        if not Report.objects.visible_to(actor).filter(pk=duplicate_of.pk).exists():
+            raise ValidationError({"duplicate_of": ["No existe un reporte con ese código."]})
+        # Point at the root so duplicates never form chains.
+        original = duplicate_of
+        seen = {report.pk}
+        while original.status == S.DUPLICATE and original.duplicate_of_id and original.pk not in seen:
+            seen.add(original.pk)
+            original = original.duplicate_of
+        if original.pk == report.pk:
+            raise ValidationError({"duplicate_of": ["Ese reporte ya es duplicado de este."]})
+        report.duplicate_of = original
+    if current in CLOSED_STATUSES and not note:
+        raise ValidationError({"note": ["Para reabrir un reporte cerrado explique por qué (note)."]})
+
+    now = timezone.now()
+    report.status = to_status
+    if to_status in CLOSED_STATUSES:
+        report.closed_at = now
+    else:
+        report.closed_at = None
+        if current == S.DUPLICATE:
+            report.duplicate_of = None
+    _mark_first_response(report, now)
+    report.save()
+    StatusChange.objects.create(
+        report=report, from_status=current, to_status=to_status, actor=actor, note=note
+    )
+    return report
+
+
+@transaction.atomic
+def report_respond(*, report: Report, author, body: str, public: bool = True) -> Response:
+    """Add an official response (public by default, or an internal note); a public one may set the
+    report's first_response_at."""
+    if not access.can_handle(author, report):
+        raise PermissionDenied("Solo el personal de la localidad del reporte puede responderlo.")
+    text = clean_text(body, field="body")
+    response = Response.objects.create(report=report, author=author, body=text, public=public)
+    if public:
+        Report.objects.filter(pk=report.pk, first_response_at__isnull=True).update(
+            first_response_at=response.created_at
+        )
+        report.refresh_from_db(fields=["first_response_at", "updated_at"])
+    return response
+
+
+@transaction.atomic
+def report_hide(*, report: Report, actor, reason: str, hidden: bool = True) -> Report:
+    """Hide `report` from every public output (or show it again with hidden=False); reason required."""
+    if not access.can_moderate(actor, report):
+        raise PermissionDenied("No tiene permiso para moderar este reporte.")
+    reason = clean_text(reason, field="reason", required=False)
+    if not reason:
+        raise ValidationError({"reason": ["Indique el motivo de la moderación."]})
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    report.hidden = hidden
+    report.moderation_reason = reason
+    report.save(update_fields=["hidden", "moderation_reason", "updated_at"])
+    prefix = "Ocultado por moderación" if hidden else "Visible de nuevo tras moderación"
+    StatusChange.objects.create(
+        report=report,
+        from_status=report.status,
+        to_status=report.status,
+        actor=actor,
+        note=f"{prefix}: {reason}",
+    )
+    return report
+
+
+# ---------------------------------------------------------------------------------------------------
+# Supports
+# ---------------------------------------------------------------------------------------------------
+
+
+def device_hash(device_id: str) -> str:
+    """HMAC-SHA256 of a device id keyed with SECRET_KEY: the raw id is never stored."""
+    return hmac.new(settings.SECRET_KEY.encode(), device_id.strip().encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def support_add(*, report: Report, user=None, device_id: str | None = None) -> tuple[Support, bool]:
+    """Add a 'me too' by an account (preferred) or a device; repeats return the existing one.
+
+    Returns (support, created). `Report.support_count` is incremented in SQL only when created.
+    """
+    if user is not None and user.is_authenticated:
+        lookup = {"report": report, "user": user}
+    else:
+        device_id = (device_id or "").strip()
+        if not device_id:
+            raise ValidationError(
+                {"device_id": ["Inicie sesión o envíe el identificador del dispositivo (X-Device-Id)."]}
+            )
+        if len(device_id) > 200:
+            raise ValidationError({"device_id": ["El identificador del dispositivo es demasiado largo."]})
+        lookup = {"report": report, "device_hash": device_hash(device_id)}
+    existing = Support.objects.filter(**lookup).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            support = Support.objects.create(**lookup)
+    except IntegrityError:  # a concurrent identical request won the race
+        return Support.objects.get(**lookup), False
+    Report.objects.filter(pk=report.pk).update(support_count=F("support_count") + 1)
+    report.refresh_from_db(fields=["support_count"])
+    return support, True
