@@ -60,6 +60,8 @@ case "${1:-}" in
     step "Migraciones"
     manage migrate --noinput -v0
     manage collectstatic --noinput -v0
+    step "Categorías de reportes"
+    manage load_categories
     step "Límites de localidades y UPZ"
     manage import_boundaries --commit --if-empty || echo "   (sin límites: configure BOGOTA_DATA_DIR o ejecute 'manage.py fetch_sources')"
     HOST=${HOST:-127.0.0.1}; PORT=${PORT:-8000}
