@@ -136,7 +136,23 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "geo.api.exception_handler",
+    # Rates for reports/throttles.py ("N/second|minute|hour|day"); counters live in the default cache.
+    "DEFAULT_THROTTLE_RATES": {
+        "report_create_anon": env("THROTTLE_REPORT_CREATE_ANON", default="30/hour"),
+        "support": env("THROTTLE_SUPPORT", default="120/hour"),
+        "auth": env("THROTTLE_AUTH", default="20/minute"),
+    },
 }
+
+# Citizen reports (reports/): public points are snapped to a grid of this many metres (EPSG:9377);
+# occurred_at may be this many seconds ahead of the server clock; nearby search radius (metres) and
+# window (days); how long an Idempotency-Key is remembered (hours).
+PUBLIC_GRID_METRES = env.int("PUBLIC_GRID_METRES", default=100)
+REPORTS_CLOCK_SKEW_SECONDS = env.int("REPORTS_CLOCK_SKEW_SECONDS", default=300)
+REPORTS_NEARBY_DEFAULT_METRES = env.int("REPORTS_NEARBY_DEFAULT_METRES", default=200)
+REPORTS_NEARBY_MAX_METRES = env.int("REPORTS_NEARBY_MAX_METRES", default=1000)
+REPORTS_NEARBY_DAYS = env.int("REPORTS_NEARBY_DAYS", default=30)
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Convive Bogotá API",
