@@ -1,1 +1,24 @@
-urlpatterns: list = []
+"""Open311 GeoReport v2 under /open311/v2/: every resource as .json or .xml (the spec's URL suffix)."""
+
+from django.urls import re_path
+
+from . import api
+
+app_name = "open311"
+
+# The kwarg is `fmt`, not DRF's `format`: DRF leaves `.{format}` paths out of the OpenAPI schema.
+FORMAT = r"\.(?P<fmt>json|xml)$"
+
+urlpatterns = [
+    re_path(r"^v2/discovery" + FORMAT, api.DiscoveryView.as_view(), name="discovery"),
+    re_path(r"^v2/services" + FORMAT, api.ServiceListView.as_view(), name="services"),
+    re_path(
+        r"^v2/services/(?P<service_code>[-\w]+)" + FORMAT, api.ServiceDefinitionView.as_view(), name="service"
+    ),
+    re_path(r"^v2/requests" + FORMAT, api.RequestListView.as_view(), name="requests"),
+    re_path(
+        r"^v2/requests/(?P<service_request_id>[A-Za-z0-9]{1,32})" + FORMAT,
+        api.RequestDetailView.as_view(),
+        name="request",
+    ),
+]
