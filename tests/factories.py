@@ -33,6 +33,10 @@ TOY_UNITS = [
 
 def make_territory(*, checksum: str = "toy", active: bool = True) -> BoundaryVersion:
     """Create the toy territory (2 localities, 2 UPZ) as one boundary version, with its parts."""
+    if active:
+        # Only one version may be active: a session fixture (real_territory) may have committed the
+        # official one; switching it off here is undone with the test's transaction.
+        BoundaryVersion.objects.filter(active=True).update(active=False)
     version = BoundaryVersion.objects.create(source="tests", checksum=checksum, active=active)
     for loc_code, loc_name, upz_code, upz_name, bounds in TOY_UNITS:
         geom = square(*bounds)
