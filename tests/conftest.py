@@ -28,3 +28,26 @@ def bogota_data_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return found
+
+
+@pytest.fixture(scope="session")
+def real_territory(django_db_setup, django_db_blocker, bogota_data_dir):
+    """The official localities and UPZ/UPR, imported once per test session; the active BoundaryVersion.
+
+    The import is committed to the test database (outside the per-test transactions) and stays for
+    the whole session. With a reused test database the import finds the same fingerprint and writes
+    nothing, so the fixture is cheap after the first run.
+    """
+    from localities.importers import import_boundaries
+    from localities.models import BoundaryVersion
+
+    upz = bogota_data_dir / "upz" / "UPla.shp"
+    if not upz.exists():  # the download cache holds the portal's GeoJSON instead
+        upz = bogota_data_dir / "upz" / "upz.geojson"
+    with django_db_blocker.unblock():
+        result = import_boundaries(
+            localities=str(bogota_data_dir / "localidades.geojson"), upz=str(upz), commit=True
+        )
+        version = BoundaryVersion.objects.get(pk=result.version.pk)
+    assert version.active, "the official territory should be the active boundary version"
+    return version
