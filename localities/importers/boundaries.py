@@ -300,8 +300,9 @@ def read_units(source: str, spec: LayerSpec) -> list[SourceUnit]:
                 )
             )
     except (GDALException, GEOSException) as exc:
+        detail = str(exc).rstrip(".")
         raise BoundaryImportError(
-            f"Error de lectura en {spec.label} ({where}) tras {len(units)} entidades: {exc}. El archivo "
+            f"Error de lectura en {spec.label} ({where}) tras {len(units)} entidades: {detail}. El archivo "
             "parece truncado o dañado; descárguelo de nuevo. (Read error: truncated or corrupt file.)"
         ) from exc
     if len(units) != expected or not units:
