@@ -246,7 +246,8 @@ def read_units(source: str, spec: LayerSpec) -> list[SourceUnit]:
             "(Missing field.)"
         )
     geom_type = layer.geom_type.name.replace("25D", "")
-    if geom_type not in ("Polygon", "MultiPolygon"):
+    # "Unknown" is how GDAL reports a layer mixing Polygon and MultiPolygon; each feature is checked below.
+    if geom_type not in ("Polygon", "MultiPolygon", "Unknown"):
         raise BoundaryImportError(
             f"La capa '{layer.name}' de {spec.label} ({where}) tiene geometrías {geom_type}; se esperaban "
             "polígonos. ¿Es la capa correcta? (Wrong geometry type.)"
