@@ -76,9 +76,7 @@ def download(
                     "data/sources.toml (el portal cambia los identificadores al republicar) "
                     f"(HTTP error {exc.code})."
                 ) from exc
-            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-                if isinstance(exc, DownloadError):
-                    raise
+            except (urllib.error.URLError, TimeoutError, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
                 raise DownloadError(
                     f"No se pudo descargar {url}: {reason}. ¿Hay conexión a internet? Sin conexión, "
