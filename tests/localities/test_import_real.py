@@ -5,7 +5,10 @@ the platform would notice: counts, names, each UPZ's locality, areas, and that r
 """
 
 import csv
+import functools
+import http.server
 import json
+import threading
 import unicodedata
 
 import pytest
@@ -180,3 +183,19 @@ def test_dry_run_reports_changes_and_writes_nothing(real_territory, bogota_data_
     )
     assert after == counts
     assert BoundaryVersion.objects.get(active=True) == real_territory
+
+
+def test_files_can_be_given_as_urls(real_territory, bogota_data_dir):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(bogota_data_dir / "upz"))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        result = import_boundaries(
+            localities=(bogota_data_dir / "localidades.geojson").as_uri(),
+            upz=f"http://127.0.0.1:{httpd.server_address[1]}/UPla.shp",  # .shx/.dbf/.prj fetched alongside
+            commit=True,
+        )
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert result.status == "unchanged" and result.version == real_territory
