@@ -69,9 +69,6 @@ class Open311View(APIView):
     def get_exception_handler(self):
         return open311_exception_handler
 
-    def media_base(self):
-        return self.request.build_absolute_uri
-
 
 FORMAT_PARAM = OpenApiParameter(
     "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["json", "xml"], description="json o xml"
@@ -146,7 +143,7 @@ class ServiceDefinitionView(Open311View):
 
 
 REQUESTS_EXAMPLE = {
-    "service_request_id": "K7Q2MX9P4B",
+    "service_request_id": "1234",
     "status": "open",
     "status_notes": "Recibido",
     "service_name": "Hurto",
@@ -160,7 +157,6 @@ REQUESTS_EXAMPLE = {
     "address": "Localidad Chapinero, UPZ 99 Chapinero",
     "lat": 4.6484,
     "long": -74.0628,
-    "media_url": None,
     "locality": {"code": "02", "name": "Chapinero"},
     "upz": {"code": "99", "name": "Chapinero"},
 }
@@ -175,7 +171,8 @@ class RequestListView(Open311View):
         summary="Solicitudes (reportes públicos); por defecto los últimos 90 días, máximo 1000",
         description=(
             "Solo reportes públicos. `lat`/`long` son el punto generalizado; las categorías sensibles "
-            "no tienen `lat`, `long` ni `media_url`. Nunca se publican datos del reportante. "
+            "no tienen `lat`, `long` ni `description`. No se publican fotos (`media_url`) ni datos del "
+            "reportante; `service_request_id` es el id público, nunca el código de seguimiento. "
             "Extensiones: `locality` y `upz` ({code, name})."
         ),
         parameters=[FORMAT_PARAM, serializers.RequestsQuerySerializer],
@@ -186,8 +183,7 @@ class RequestListView(Open311View):
         query = serializers.RequestsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         reports = selectors.open311_request_list(query.validated_data)
-        media_base = self.media_base()
-        return Response([serializers.request_document(r, media_base=media_base) for r in reports])
+        return Response([serializers.request_document(r) for r in reports])
 
     @extend_schema(
         tags=TAG,
@@ -205,9 +201,10 @@ class RequestListView(Open311View):
                 "Creada",
                 value=[
                     {
-                        "service_request_id": "K7Q2MX9P4B",
+                        "service_request_id": "1234",
                         "service_notice": "Reporte recibido por Ciudadanos Activos. …",
                         "account_id": None,
+                        "tracking_code": "K7Q2MX9P4B",
                     }
                 ],
                 response_only=True,
@@ -233,15 +230,15 @@ class RequestDetailView(Open311View):
 
     @extend_schema(
         tags=TAG,
-        summary="Una solicitud por su service_request_id (código de seguimiento)",
+        summary="Una solicitud pública por su service_request_id (id público)",
         parameters=[FORMAT_PARAM],
         responses={200: OpenApiTypes.OBJECT, 404: ERRORS},
         examples=[OpenApiExample("Solicitud", value=[REQUESTS_EXAMPLE], response_only=True)],
     )
     def get(self, request, service_request_id, fmt=None):
-        report = selectors.open311_request(service_request_id.upper())
+        report = selectors.open311_request(int(service_request_id))
         if report is None:
             raise exceptions.NotFound(
-                f"No hay una solicitud pública con el código «{service_request_id}». Revise el código."
+                f"No hay una solicitud pública con service_request_id «{service_request_id}». Revise el número."
             )
-        return Response([serializers.request_document(report, media_base=self.media_base())])
+        return Response([serializers.request_document(report)])

@@ -21,7 +21,7 @@ MAX_RESULTS = 1000
 class RequestFilters:
     """Validated GET requests filters. Datetimes are aware; `ids` overrides every other filter."""
 
-    ids: tuple[str, ...] = ()
+    ids: tuple[int, ...] = ()
     service_codes: tuple[str, ...] = ()
     start: datetime | None = None
     end: datetime | None = None
@@ -43,10 +43,7 @@ def _requests_base() -> QuerySet[Report]:
     return (
         Report.objects.public()
         .select_related("category", "locality", "upz")
-        .prefetch_related(
-            Prefetch("responses", queryset=public_responses, to_attr="public_responses"),
-            "photos",
-        )
+        .prefetch_related(Prefetch("responses", queryset=public_responses, to_attr="public_responses"))
     )
 
 
@@ -58,7 +55,7 @@ def open311_request_list(filters: RequestFilters, *, now: datetime | None = None
     """
     queryset = _requests_base()
     if filters.ids:
-        return list(queryset.filter(tracking_code__in=filters.ids).order_by("-created_at")[:MAX_RESULTS])
+        return list(queryset.filter(pk__in=filters.ids).order_by("-created_at")[:MAX_RESULTS])
     start, end = request_window(filters, now=now)
     queryset = queryset.filter(created_at__gte=start, created_at__lte=end)
     if filters.service_codes:
@@ -81,6 +78,6 @@ def request_window(filters: RequestFilters, *, now: datetime | None = None) -> t
     return now - DEFAULT_WINDOW, now
 
 
-def open311_request(code: str) -> Report | None:
-    """The public report with tracking code `code` (the service_request_id), or None."""
-    return _requests_base().filter(tracking_code=code).first()
+def open311_request(pk: int) -> Report | None:
+    """The public report whose public id (the service_request_id) is `pk`, or None."""
+    return _requests_base().filter(pk=pk).first()

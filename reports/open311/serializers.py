@@ -1,9 +1,13 @@
 """Open311 GeoReport v2 input parsing and output documents (spec field names, public privacy rules).
 
-Output rules for a service request (a public report):
+Output rules for a service request (a public report), the same as the public API's (reports/serializers.py):
+- `service_request_id` is the report's public id, never its tracking code: the tracking code is the
+  reporter's bearer secret and opens their full view (exact point, history) at /api/reports/<code>/.
+  Only the answer to POST requests carries it (`tracking_code` extension), for the submitter.
 - `lat`/`long` are the generalised public point (`Report.public_location`, snapped to the public
-  grid); a sensitive category has no public point, so both fields are left out, and so is
-  `media_url` (a photo could reveal the place).
+  grid); a sensitive category has no public point, so both fields are left out, and so is its
+  `description` (it may describe victims; it is for the handling staff only).
+- Photos are not published (only the reporter and the staff see them), so `media_url` is never set.
 - Nothing about the reporter (account, contact, device) is ever part of a document.
 - `locality` and `upz` ({code, name}) are extensions to the spec.
 """
@@ -88,7 +92,7 @@ class RequestsQuerySerializer(serializers.Serializer):
 
     jurisdiction_id = serializers.CharField(required=False, allow_blank=True)
     service_request_id = serializers.CharField(
-        required=False, allow_blank=True, help_text="Uno o varios códigos separados por comas."
+        required=False, allow_blank=True, help_text="Uno o varios service_request_id separados por comas."
     )
     service_code = serializers.CharField(
         required=False, allow_blank=True, help_text="Uno o varios service_code separados por comas."
@@ -100,7 +104,13 @@ class RequestsQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         check_jurisdiction(attrs.get("jurisdiction_id"))
         errors = {}
-        ids = [code.upper() for code in _split(attrs.get("service_request_id", ""))]
+        raw_ids = _split(attrs.get("service_request_id", ""))
+        bad_ids = [value for value in raw_ids if not value.isdigit() or len(value) > 18]
+        if bad_ids:
+            errors["service_request_id"] = [
+                f"Identificador inválido «{bad_ids[0]}»: use los números de service_request_id separados por comas."
+            ]
+        ids = [int(value) for value in raw_ids if value not in bad_ids]
         if len(ids) > MAX_RESULTS:
             errors["service_request_id"] = [f"Pida como máximo {MAX_RESULTS} códigos por consulta."]
         statuses = [s.lower() for s in _split(attrs.get("status", ""))]
@@ -334,23 +344,20 @@ def _unit(code: str, name: str) -> dict:
     return {"code": code, "name": name}
 
 
-def request_document(report: Report, *, media_base) -> dict:
-    """One service request (a public report) with the spec's field names and the privacy rules above.
-
-    `media_base` turns a stored file URL into an absolute one (request.build_absolute_uri).
-    """
+def request_document(report: Report) -> dict:
+    """One service request (a public report) with the spec's field names and the privacy rules above."""
     category = report.category
     expected = report.created_at + timedelta(days=category.response_days)
     address = f"Localidad {report.locality.name}"
     if report.upz is not None:
         address += f", {report.upz}"
     document = {
-        "service_request_id": report.tracking_code,
+        "service_request_id": str(report.pk),
         "status": "open" if report.status in OPEN_STATUSES else "closed",
         "status_notes": _status_notes(report),
         "service_name": category_name(category),
         "service_code": category.code,
-        "description": report.description,
+        "description": None if category.sensitive else report.description,
         "agency_responsible": _agency(report),
         "service_notice": None,
         "requested_datetime": _w3c(report.created_at),
@@ -362,13 +369,20 @@ def request_document(report: Report, *, media_base) -> dict:
     if public_point is not None and not category.sensitive:
         document["lat"] = round(public_point.y, 6)
         document["long"] = round(public_point.x, 6)
-        photos = list(report.photos.all())
-        document["media_url"] = media_base(photos[0].image.url) if photos else None
     document["locality"] = _unit(report.locality.code, report.locality.name)
     document["upz"] = _unit(report.upz.code, report.upz.name) if report.upz is not None else None
     return document
 
 
 def created_document(report: Report, *, notice: str) -> dict:
-    """POST requests answer: the new service_request_id (tracking code) and a notice."""
-    return {"service_request_id": report.tracking_code, "service_notice": notice, "account_id": None}
+    """POST requests answer: the public service_request_id, a notice, and (extension) the tracking code.
+
+    The tracking code goes to the submitting client only, as it would to a citizen filing on the web,
+    so the person can follow their report in full at /api/reports/<tracking_code>/.
+    """
+    return {
+        "service_request_id": str(report.pk),
+        "service_notice": notice,
+        "account_id": None,
+        "tracking_code": report.tracking_code,
+    }

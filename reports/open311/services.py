@@ -72,8 +72,9 @@ def open311_request_create(*, client: Open311Client, data: dict) -> tuple[Report
         device_id=data.get("device_id") or None,
     )
     notice = (
-        f"Reporte recibido por {client.name}. Siga su estado con GET requests/{report.tracking_code}.json; "
-        f"la respuesta esperada es en {report.category.response_days} días."
+        f"Reporte recibido por {client.name}. Estado público: GET requests/{report.pk}.json; quien "
+        f"reporta puede ver el detalle completo con su código de seguimiento {report.tracking_code}. "
+        f"Respuesta esperada en {report.category.response_days} días."
     )
     if contact_given and not consent:
         notice += (

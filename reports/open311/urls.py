@@ -17,7 +17,7 @@ urlpatterns = [
     ),
     re_path(r"^v2/requests" + FORMAT, api.RequestListView.as_view(), name="requests"),
     re_path(
-        r"^v2/requests/(?P<service_request_id>[A-Za-z0-9]{1,32})" + FORMAT,
+        r"^v2/requests/(?P<service_request_id>[0-9]{1,18})" + FORMAT,
         api.RequestDetailView.as_view(),
         name="request",
     ),

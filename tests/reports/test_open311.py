@@ -39,6 +39,11 @@ def _get_xml(api, path, **params):
     return response, _xml(response.content)
 
 
+def sid(report) -> str:
+    """A report's service_request_id: its public id, never its tracking code."""
+    return str(report.pk)
+
+
 def _ids(documents):
     return {d["service_request_id"] for d in documents}
 
@@ -120,7 +125,7 @@ def test_request_fields_follow_the_spec(api, territory, hurto):
     response, documents = _get_json(api, "requests")
     assert response.status_code == 200
     (document,) = documents
-    assert document["service_request_id"] == report.tracking_code
+    assert document["service_request_id"] == sid(report)
     assert document["status"] == "open"
     assert document["status_notes"] == "Recibido"
     assert document["service_code"] == "hurto" and document["service_name"] == hurto.name_es
@@ -141,7 +146,7 @@ def test_requests_default_to_the_last_90_days(api, territory, hurto):
     _age(recent, 89)
     _age(old, 91)
     _, documents = _get_json(api, "requests")
-    assert _ids(documents) == {recent.tracking_code}
+    assert _ids(documents) == {sid(recent)}
 
 
 def test_requests_filter_by_dates(api, territory, hurto):
@@ -153,13 +158,13 @@ def test_requests_filter_by_dates(api, territory, hurto):
     start = (now - timedelta(days=160)).isoformat()
     end = (now - timedelta(days=140)).isoformat()
     _, documents = _get_json(api, "requests", start_date=start, end_date=end)
-    assert _ids(documents) == {b.tracking_code}
+    assert _ids(documents) == {sid(b)}
     # Only start_date: 90 days from it.
     _, documents = _get_json(api, "requests", start_date=(now - timedelta(days=210)).isoformat())
-    assert _ids(documents) == {a.tracking_code, b.tracking_code}
+    assert _ids(documents) == {sid(a), sid(b)}
     # Only end_date: 90 days up to it.
     _, documents = _get_json(api, "requests", end_date=(now - timedelta(days=100)).isoformat())
-    assert _ids(documents) == {b.tracking_code}
+    assert _ids(documents) == {sid(b)}
 
 
 def test_unencoded_plus_offset_in_query_string_is_understood(api, territory, hurto):
@@ -171,7 +176,7 @@ def test_unencoded_plus_offset_in_query_string_is_understood(api, territory, hur
     assert utc_start.endswith("+00:00")
     response = api.get(f"{BASE}/requests.json?start_date={utc_start}")
     assert response.status_code == 200
-    assert _ids(json.loads(response.content)) == {report.tracking_code}
+    assert _ids(json.loads(response.content)) == {sid(report)}
 
 
 @pytest.mark.parametrize(
@@ -182,6 +187,7 @@ def test_unencoded_plus_offset_in_query_string_is_understood(api, territory, hur
         ({"start_date": "2026-05-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "start_date"),
         ({"start_date": "2025-01-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "end_date"),
         ({"status": "pendiente"}, "status"),
+        ({"service_request_id": "12,K7Q2MX9P4B"}, "service_request_id"),
         ({"jurisdiction_id": "medellin.gov.co"}, "jurisdiction_id"),
     ],
 )
@@ -199,9 +205,9 @@ def test_requests_filter_by_status(api, territory, hurto):
     resolved = make_report(category=hurto)
     Report.objects.filter(pk=resolved.pk).update(status="resolved")
     _, documents = _get_json(api, "requests", status="open")
-    assert _ids(documents) == {open_report.tracking_code}
+    assert _ids(documents) == {sid(open_report)}
     _, documents = _get_json(api, "requests", status="closed")
-    assert _ids(documents) == {resolved.tracking_code}
+    assert _ids(documents) == {sid(resolved)}
     assert documents[0]["status"] == "closed"
     _, documents = _get_json(api, "requests", status="open,closed")
     assert len(documents) == 2
@@ -212,17 +218,17 @@ def test_requests_filter_by_service_code(api, territory, hurto):
     theft = make_report(category=hurto)
     noise = make_report(category=ruido)
     _, documents = _get_json(api, "requests", service_code="ruido")
-    assert _ids(documents) == {noise.tracking_code}
+    assert _ids(documents) == {sid(noise)}
     _, documents = _get_json(api, "requests", service_code="ruido,hurto")
-    assert _ids(documents) == {noise.tracking_code, theft.tracking_code}
+    assert _ids(documents) == {sid(noise), sid(theft)}
 
 
 def test_service_request_ids_override_other_filters(api, territory, hurto):
     a, b, c = (make_report(category=hurto) for _ in range(3))
     _age(a, 400)  # outside any default window
-    ids = f"{a.tracking_code},{b.tracking_code.lower()}"
+    ids = f"{a.pk}, {b.pk}"
     _, documents = _get_json(api, "requests", service_request_id=ids, status="closed")
-    assert _ids(documents) == {a.tracking_code, b.tracking_code}
+    assert _ids(documents) == {sid(a), sid(b)}
 
 
 def test_requests_are_capped_at_1000_newest_first(api, territory, hurto):
@@ -244,19 +250,19 @@ def test_requests_are_capped_at_1000_newest_first(api, territory, hurto):
     Report.objects.filter(pk=template.pk).update(created_at=now - timedelta(days=1))
     _, documents = _get_json(api, "requests")
     assert len(documents) == 1000
-    assert template.tracking_code not in _ids(documents)  # the oldest is the one left out
+    assert sid(template) not in _ids(documents)  # the oldest is the one left out
     times = [d["requested_datetime"] for d in documents]
     assert times == sorted(times, reverse=True)
 
 
 def test_single_request_json_and_xml(api, territory, hurto):
     report = make_report(category=hurto)
-    response, documents = _get_json(api, f"requests/{report.tracking_code}")
-    assert response.status_code == 200 and _ids(documents) == {report.tracking_code}
-    _, root = _get_xml(api, f"requests/{report.tracking_code}")
+    response, documents = _get_json(api, f"requests/{sid(report)}")
+    assert response.status_code == 200 and _ids(documents) == {sid(report)}
+    _, root = _get_xml(api, f"requests/{sid(report)}")
     assert root.tag == "service_requests"
     (request,) = root.findall("request")
-    assert request.findtext("service_request_id") == report.tracking_code
+    assert request.findtext("service_request_id") == sid(report)
     assert request.findtext("locality/code") == "01"
     assert request.findtext("upz/name") == "Alfa"
     assert request.find("service_notice") is not None  # empty element, as in the spec examples
@@ -278,13 +284,17 @@ def test_requests_xml_is_well_formed_and_escapes_text(api, territory, hurto):
 
 def test_sensitive_requests_have_no_point_and_no_media(api, territory, extorsion):
     report = make_report(category=extorsion, description="Cobran vacuna a los comerciantes")
-    _, documents = _get_json(api, f"requests/{report.tracking_code}")
+    _, documents = _get_json(api, f"requests/{sid(report)}")
     (document,) = documents
     for field in ("lat", "long", "media_url"):
         assert field not in document
+    # Its text may describe victims: for the handling staff only.
+    assert document["description"] is None
+    assert "vacuna" not in json.dumps(document)
     assert document["locality"]["code"] == "01"
-    _, root = _get_xml(api, f"requests/{report.tracking_code}")
+    _, root = _get_xml(api, f"requests/{sid(report)}")
     assert root.find("request/lat") is None and root.find("request/long") is None
+    assert not root.findtext("request/description")
 
 
 def test_public_point_is_the_generalised_one_not_the_exact_one(api, territory, hurto):
@@ -310,12 +320,14 @@ def test_no_reporter_identity_or_contact_anywhere(api, territory, hurto):
     bodies = [
         api.get(f"{BASE}/requests.json").content,
         api.get(f"{BASE}/requests.xml").content,
-        api.get(f"{BASE}/requests/{report.tracking_code}.json").content,
-        api.get(f"{BASE}/requests/{report.tracking_code}.xml").content,
+        api.get(f"{BASE}/requests/{sid(report)}.json").content,
+        api.get(f"{BASE}/requests/{sid(report)}.xml").content,
     ]
     for body in bodies:
         text = body.decode()
-        assert report.tracking_code in text
+        assert report.description in text
+        # The tracking code is the reporter's key to their full view: never published.
+        assert report.tracking_code not in text
         for secret in ("maria", "María", "3001234567", "correo.co", "@"):
             assert secret not in text
 
@@ -329,11 +341,11 @@ def test_hidden_rejected_and_duplicate_reports_are_not_served(api, territory, hu
     Report.objects.filter(pk=rejected.pk).update(status="rejected")
     Report.objects.filter(pk=duplicate.pk).update(status="duplicate", duplicate_of=visible)
     _, documents = _get_json(api, "requests", status="open,closed")
-    assert _ids(documents) == {visible.tracking_code}
-    codes = ",".join(r.tracking_code for r in (hidden, rejected, duplicate))
+    assert _ids(documents) == {sid(visible)}
+    codes = ",".join(sid(r) for r in (hidden, rejected, duplicate))
     assert _get_json(api, "requests", service_request_id=codes)[1] == []
     for report in (hidden, rejected, duplicate):
-        assert api.get(f"{BASE}/requests/{report.tracking_code}.json").status_code == 404
+        assert api.get(f"{BASE}/requests/{sid(report)}.json").status_code == 404
 
 
 # --- POST requests ----------------------------------------------------------------------------------
@@ -379,13 +391,14 @@ def test_post_with_key_creates_an_open311_report(api, territory, hurto, client_k
     )
     assert response.status_code == 201, response.content
     (created,) = json.loads(response.content)
-    report = Report.objects.get(tracking_code=created["service_request_id"])
+    report = Report.objects.get(pk=created["service_request_id"])
+    assert created["tracking_code"] == report.tracking_code
     assert report.channel == Channel.OPEN311
     assert report.locality.code == "02" and report.upz.code == "2"
     assert report.occurred_at.isoformat() == "2026-01-11T02:30:00+00:00"
     assert created["account_id"] is None and report.tracking_code in created["service_notice"]
     # The new request is readable at once through GET.
-    _, documents = _get_json(api, f"requests/{report.tracking_code}")
+    _, documents = _get_json(api, f"requests/{sid(report)}")
     assert documents[0]["locality"]["code"] == "02"
 
 
@@ -395,7 +408,7 @@ def test_post_xml_answer(api, territory, hurto, client_key):
     root = _xml(response.content)
     assert root.tag == "service_requests"
     code = root.findtext("request/service_request_id")
-    assert Report.objects.filter(tracking_code=code).exists()
+    assert Report.objects.filter(pk=code, tracking_code=root.findtext("request/tracking_code")).exists()
 
 
 def test_post_outside_bogota_is_refused_with_a_clear_description(api, territory, hurto, client_key):
@@ -455,12 +468,12 @@ def test_post_contact_is_kept_only_with_consent(api, territory, hurto, client_ke
     response = _post(api, **_payload(api_key=client_key, **contact))
     (created,) = json.loads(response.content)
     assert response.status_code == 201
-    assert not ReportContact.objects.filter(report__tracking_code=created["service_request_id"]).exists()
+    assert not ReportContact.objects.filter(report__pk=created["service_request_id"]).exists()
     assert "contact_consent" in created["service_notice"]
 
     response = _post(api, **_payload(api_key=client_key, **contact, **{"attribute[contact_consent]": "true"}))
     (created,) = json.loads(response.content)
-    stored = ReportContact.objects.get(report__tracking_code=created["service_request_id"])
+    stored = ReportContact.objects.get(report__pk=created["service_request_id"])
     assert (stored.email, stored.name) == ("ana@correo.co", "Ana Gómez")
     # ...and it never comes back out through Open311.
     body = api.get(f"{BASE}/requests/{created['service_request_id']}.json").content.decode()
@@ -494,3 +507,16 @@ def test_issue_open311_key_command_explains_bad_input(db):
         call_command("issue_open311_key", "--name", "X", "--email", "no-es-correo")
     with pytest.raises(CommandError, match="No existe"):
         call_command("issue_open311_key", "--revoke", "999999")
+
+
+def test_photos_are_not_published(api, territory, hurto):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), (9, 9, 9)).save(out, format="JPEG")
+    report = make_report(category=hurto, photos=[SimpleUploadedFile("f.jpg", out.getvalue(), "image/jpeg")])
+    photo_name = report.photos.get().image.name
+    for fmt in ("json", "xml"):
+        body = api.get(f"{BASE}/requests/{sid(report)}.{fmt}").content.decode()
+        assert "media_url" not in body and photo_name not in body
