@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "leaflet",
     "localities",
     "reports",
     "maps",
@@ -165,6 +166,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# django-leaflet (admin map widget): Leaflet's JS/CSS come from the pinned package via static files.
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (4.65, -74.1),  # Leaflet wants [lat, lon]
+    "DEFAULT_ZOOM": 11,
+    "SPATIAL_EXTENT": (-74.46, 3.72, -73.98, 4.84),  # geo.spatial.BOGOTA_EXTENT
+    "RESET_VIEW": False,
 }
 
 LOGGING = {
