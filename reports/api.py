@@ -1,0 +1,500 @@
+"""Thin DRF views of the reports API: input serializer → service/selector → output serializer.
+
+Identifiers: public outputs use the numeric `id`; the `tracking_code` is the reporter's bearer
+secret (it opens the reporter's view with the exact point) and only appears to its reporter and to
+the staff handling the report. See docs in the OpenAPI schema (/api/docs/).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from geo.spatial import make_point
+
+from . import access, selectors, services
+from .filters import ReportFilter, StaffReportFilter
+from .idempotency import idempotent
+from .models import Category, Report
+from .serializers import (
+    CategorySerializer,
+    DuplicateInputSerializer,
+    HideInputSerializer,
+    NearbyQuerySerializer,
+    NearbyReportSerializer,
+    PublicReportSerializer,
+    ReportCreateInputSerializer,
+    ReportDetailSerializer,
+    RespondInputSerializer,
+    ResponseOutputSerializer,
+    StaffReportDetailSerializer,
+    StaffReportSerializer,
+    SupportInputSerializer,
+    SupportOutputSerializer,
+    TransitionInputSerializer,
+)
+from .throttles import ReportCreateAnonThrottle, SupportThrottle, ThrottleMessageMixin
+
+# Token first: an anonymous request to a protected endpoint gets 401 with WWW-Authenticate: Token.
+AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+
+
+def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    """A Django ValidationError from a service as a field-level DRF 400."""
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"detail": exc.messages})
+
+
+class IsInstitutional(BasePermission):
+    """Locality staff, analysts, moderators and admins (the staff workbench)."""
+
+    message = "Esta sección es solo para funcionarios (alcaldías locales, Secretaría, moderación)."
+
+    def has_permission(self, request, view):
+        return access.is_staff_role(request.user)
+
+
+class ReportPagination(GeoJsonPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class BaseView(ThrottleMessageMixin, APIView):
+    authentication_classes = AUTHENTICATION
+
+
+# --- categories ------------------------------------------------------------------------------------------
+
+
+class CategoryListView(ThrottleMessageMixin, generics.ListAPIView):
+    """The report categories (active ones), in display order."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [AllowAny]
+    serializer_class = CategorySerializer
+    pagination_class = None
+    filter_backends: list = []
+    queryset = Category.objects.filter(active=True)
+
+
+# --- public list and creation ----------------------------------------------------------------------------
+
+CREATE_EXAMPLE = {
+    "category": "hurto",
+    "description": "Robaron un celular a la salida de TransMilenio, hacia las 7 p. m.",
+    "location": {"type": "Point", "coordinates": [-74.0721, 4.6097]},
+    "occurred_at": "2026-11-27T19:05:00-05:00",
+    "channel": "app",
+    "contact": {"email": "vecina@example.com", "consent": True},
+}
+CREATED_EXAMPLE = {
+    "tracking_code": "K7Q2MX9P4B",
+    "id": 1532,
+    "status": "received",
+    "status_label": "Recibido",
+    "category": {
+        "code": "hurto",
+        "name_es": "Hurto",
+        "name_en": "Theft",
+        "group": "seguridad",
+        "sensitive": False,
+    },
+    "locality": {"code": "17", "name": "LA CANDELARIA"},
+    "upz": {"code": "94", "name": "LA CANDELARIA"},
+    "location": {"type": "Point", "coordinates": [-74.0721, 4.6097]},
+    "public_location": {"type": "Point", "coordinates": [-74.0719, 4.6096]},
+    "history": [
+        {"from_status": "", "to_status": "received", "status_label": "Recibido", "note": "", "at": "…"}
+    ],
+    "…": "…",
+}
+ERROR_EXAMPLE = {
+    "detail": "Datos inválidos. Revise los campos indicados.",
+    "location": [
+        "El punto está fuera de Bogotá. Esta plataforma solo recibe reportes dentro del Distrito Capital; "
+        "revise la ubicación en el mapa."
+    ],
+    "category": ["Categoría desconocida: «robo». Consulte la lista en GET /api/categories/."],
+}
+
+
+class ReportListCreateView(ThrottleMessageMixin, generics.ListAPIView):
+    """GET: public GeoJSON FeatureCollection of reports. POST: file a report."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [AllowAny]
+    throttle_classes = [ReportCreateAnonThrottle]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    serializer_class = PublicReportSerializer
+    pagination_class = ReportPagination
+    filterset_class = ReportFilter
+
+    def get_queryset(self):
+        return selectors.report_public_list()
+
+    @extend_schema(
+        summary="Reportes públicos (GeoJSON)",
+        description=(
+            "FeatureCollection paginada. La geometría es el punto generalizado (rejilla de PUBLIC_GRID_METRES, "
+            "100 m por defecto); las categorías sensibles aparecen con geometry null y sin descripción, y `bbox` "
+            "las excluye. Nunca incluye el código de seguimiento, el reportante ni su contacto."
+        ),
+        examples=[
+            OpenApiExample(
+                "Página",
+                value={
+                    "type": "FeatureCollection",
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "features": [
+                        {
+                            "id": 1532,
+                            "type": "Feature",
+                            "geometry": {"type": "Point", "coordinates": [-74.0719, 4.6096]},
+                            "properties": {
+                                "category": "hurto",
+                                "status": "in_progress",
+                                "locality": {"code": "17", "name": "LA CANDELARIA"},
+                                "support_count": 4,
+                            },
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Crear un reporte",
+        description=(
+            "JSON con `location` como GeoJSON Point [lon, lat], o multipart con `photos` (hasta 3) y `location` "
+            "como texto JSON (o `lon`/`lat`). La localidad y la UPZ las asigna el servidor. Cabecera opcional "
+            "`Idempotency-Key`: el mismo key con el mismo cuerpo devuelve la respuesta original sin crear nada; "
+            "con otro cuerpo, 422. Anónimo por defecto; límite de frecuencia para anónimos (429 con Retry-After)."
+        ),
+        request={
+            "application/json": ReportCreateInputSerializer,
+            "multipart/form-data": ReportCreateInputSerializer,
+        },
+        parameters=[
+            OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
+            OpenApiParameter("X-Device-Id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
+        ],
+        responses={
+            201: ReportDetailSerializer,
+            400: OpenApiResponse(description="Errores por campo"),
+            422: OpenApiResponse(description="Idempotency-Key reutilizada con otro contenido"),
+            429: OpenApiResponse(description="Demasiadas solicitudes; ver Retry-After"),
+        },
+        examples=[
+            OpenApiExample("Reporte", value=CREATE_EXAMPLE, request_only=True),
+            OpenApiExample("Creado", value=CREATED_EXAMPLE, response_only=True, status_codes=["201"]),
+            OpenApiExample("Error", value=ERROR_EXAMPLE, response_only=True, status_codes=["400"]),
+        ],
+    )
+    def post(self, request, *args, **kwargs):
+        return idempotent(request, "reports.create", lambda: self._create(request))
+
+    def _create(self, request):
+        data = request.data
+        if hasattr(data, "getlist"):  # multipart: photos is a repeated file field
+            data = data.copy()
+            data.setlist("photos", request.FILES.getlist("photos"))
+        payload = ReportCreateInputSerializer(data=data)
+        payload.is_valid(raise_exception=True)
+        values = payload.validated_data
+        try:
+            report = services.report_create(
+                category=values["category"],
+                description=values["description"],
+                location=values["location"],
+                occurred_at=values.get("occurred_at") or timezone.now(),
+                channel=values["channel"],
+                reporter=request.user,
+                contact=values.get("contact"),
+                photos=values.get("photos", ()),
+                device_id=request.META.get("HTTP_X_DEVICE_ID"),
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from None
+        report = selectors.report_by_tracking_code(code=report.tracking_code)
+        body = ReportDetailSerializer(report, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ReportNearbyView(BaseView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Reportes cercanos de la misma categoría (antes de reportar)",
+        description=(
+            "Reportes públicos de la categoría dentro de `radius` metros (200 por defecto, máximo "
+            "REPORTS_NEARBY_MAX_METRES=1000) de los últimos 30 días, del más cercano al más lejano, para apoyar "
+            "en vez de duplicar. Distancias medidas al punto generalizado. Categorías sensibles: lista vacía."
+        ),
+        parameters=[
+            OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True),
+            OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True),
+            OpenApiParameter("category", OpenApiTypes.STR, required=True),
+            OpenApiParameter("radius", OpenApiTypes.INT, required=False, description="metros"),
+        ],
+        responses=NearbyReportSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "Cercanos",
+                value={
+                    "type": "FeatureCollection",
+                    "radius_m": 200,
+                    "days": 30,
+                    "sensitive": False,
+                    "features": [
+                        {
+                            "id": 1532,
+                            "type": "Feature",
+                            "geometry": {"type": "Point", "coordinates": [-74.0719, 4.6096]},
+                            "properties": {"category": "hurto", "support_count": 4, "distance_m": 35},
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request):
+        query = NearbyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        values = query.validated_data
+        radius = selectors.nearby_radius(values.get("radius"))
+        reports = selectors.report_nearby(
+            point=make_point(values["lon"], values["lat"]), category=values["category"], radius_m=radius
+        )
+        body = NearbyReportSerializer(reports, many=True).data
+        body["radius_m"] = radius
+        body["days"] = int(getattr(settings, "REPORTS_NEARBY_DAYS", 30))
+        body["sensitive"] = values["category"].sensitive
+        return Response(body)
+
+
+class ReportTrackView(BaseView):
+    """The reporter's view, opened by the tracking code (a bearer secret)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Seguimiento de un reporte (vista de quien reportó)",
+        description=(
+            "Quien tiene el código de seguimiento ve su reporte completo: punto exacto, historial, respuestas "
+            "públicas y fotos. El código es secreto (no aparece en ninguna salida pública). Los datos de "
+            "contacto nunca se devuelven aquí (solo al personal que atiende el reporte)."
+        ),
+        responses={200: ReportDetailSerializer, 404: OpenApiResponse(description="Código inexistente")},
+    )
+    def get(self, request, tracking_code):
+        report = selectors.report_by_tracking_code(code=tracking_code)
+        if report is None:
+            raise Http404("No existe un reporte con ese código de seguimiento. Revise el código.")
+        return Response(ReportDetailSerializer(report, context={"request": request}).data)
+
+
+class ReportPublicDetailView(BaseView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="Un reporte público (GeoJSON Feature)", responses=PublicReportSerializer)
+    def get(self, request, pk):
+        report = selectors.report_public_get(pk=pk)
+        if report is None:
+            raise Http404("No existe un reporte público con ese id.")
+        return Response(PublicReportSerializer(report).data)
+
+
+class ReportSupportView(BaseView):
+    permission_classes = [AllowAny]
+    throttle_classes = [SupportThrottle]
+
+    @extend_schema(
+        summary="Apoyar un reporte («a mí también me pasa»)",
+        description=(
+            "Uno por cuenta, o por dispositivo para anónimos (cabecera X-Device-Id o campo device_id; se guarda "
+            "solo su HMAC). Repetir no suma: responde 200 con created=false. La primera vez, 201."
+        ),
+        request=SupportInputSerializer,
+        parameters=[
+            OpenApiParameter("X-Device-Id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
+        ],
+        responses={201: SupportOutputSerializer, 200: SupportOutputSerializer},
+    )
+    def post(self, request, pk):
+        report = selectors.report_public_get(pk=pk)
+        if report is None:
+            raise Http404("No existe un reporte público con ese id.")
+        payload = SupportInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        device_id = request.META.get("HTTP_X_DEVICE_ID") or payload.validated_data.get("device_id")
+        try:
+            _, created = services.support_add(report=report, user=request.user, device_id=device_id)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from None
+        body = SupportOutputSerializer(
+            {"id": report.pk, "support_count": report.support_count, "created": created}
+        )
+        return Response(body.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+# --- staff workbench --------------------------------------------------------------------------------------
+
+
+class StaffReportListView(ThrottleMessageMixin, generics.ListAPIView):
+    """Reports of the caller's scope: locality staff see their localities; analysts, moderators, admins all."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsInstitutional]
+    serializer_class = StaffReportSerializer
+    pagination_class = ReportPagination
+    filterset_class = StaffReportFilter
+
+    def get_queryset(self):
+        return selectors.report_staff_list(user=self.request.user)
+
+    @extend_schema(summary="Bandeja de reportes del funcionario (GeoJSON)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class StaffReportMixin:
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsInstitutional]
+
+    def get_report(self, pk) -> Report:
+        # Out-of-scope reports are 404, not 403: staff of one locality must not learn others exist.
+        report = selectors.report_staff_get(user=self.request.user, pk=pk)
+        if report is None:
+            raise Http404("No existe un reporte con ese id en su bandeja.")
+        return report
+
+    def detail(self, report):
+        fresh = selectors.report_staff_get(user=self.request.user, pk=report.pk)
+        return StaffReportDetailSerializer(fresh, context={"request": self.request}).data
+
+
+class StaffReportDetailView(StaffReportMixin, BaseView):
+    @extend_schema(summary="Detalle de un reporte para el funcionario", responses=StaffReportDetailSerializer)
+    def get(self, request, pk):
+        return Response(self.detail(self.get_report(pk)))
+
+
+class StaffTransitionView(StaffReportMixin, BaseView):
+    @extend_schema(
+        summary="Cambiar el estado de un reporte",
+        description=(
+            "Transiciones permitidas: received → in_review → referred (referred_to) → in_progress → resolved; "
+            "closed_no_action, rejected (reason) o duplicate (duplicate_of) desde estados abiertos; un cerrado "
+            "solo se reabre a in_review con una nota. Solo el personal de la localidad del reporte (o admin)."
+        ),
+        request=TransitionInputSerializer,
+        responses=StaffReportDetailSerializer,
+        examples=[
+            OpenApiExample(
+                "Remitir", value={"to_status": "referred", "referred_to": "policia", "note": "CAI"}
+            )
+        ],
+    )
+    def post(self, request, pk):
+        report = self.get_report(pk)
+        payload = TransitionInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values = dict(payload.validated_data)
+        duplicate_pk = values.pop("duplicate_of", None)
+        duplicate_of = Report.objects.filter(pk=duplicate_pk).first() if duplicate_pk else None
+        if duplicate_pk and duplicate_of is None:
+            raise serializers.ValidationError({"duplicate_of": ["No existe un reporte con ese id."]})
+        try:
+            report = services.report_transition(
+                report=report, actor=request.user, duplicate_of=duplicate_of, **values
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from None
+        return Response(self.detail(report))
+
+
+class StaffDuplicateView(StaffReportMixin, BaseView):
+    @extend_schema(
+        summary="Marcar como duplicado de otro reporte",
+        request=DuplicateInputSerializer,
+        responses=StaffReportDetailSerializer,
+    )
+    def post(self, request, pk):
+        report = self.get_report(pk)
+        payload = DuplicateInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        original = Report.objects.filter(pk=payload.validated_data["duplicate_of"]).first()
+        if original is None:
+            raise serializers.ValidationError({"duplicate_of": ["No existe un reporte con ese id."]})
+        try:
+            report = services.report_transition(
+                report=report,
+                actor=request.user,
+                to_status="duplicate",
+                duplicate_of=original,
+                note=payload.validated_data["note"],
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from None
+        return Response(self.detail(report))
+
+
+class StaffRespondView(StaffReportMixin, BaseView):
+    @extend_schema(
+        summary="Responder un reporte (pública o nota interna)",
+        request=RespondInputSerializer,
+        responses={201: ResponseOutputSerializer},
+    )
+    def post(self, request, pk):
+        report = self.get_report(pk)
+        payload = RespondInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            response = services.report_respond(report=report, author=request.user, **payload.validated_data)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from None
+        return Response(ResponseOutputSerializer(response).data, status=status.HTTP_201_CREATED)
+
+
+class StaffHideView(StaffReportMixin, BaseView):
+    @extend_schema(
+        summary="Ocultar (o volver a mostrar) un reporte",
+        description="Moderadores y admin en todo Bogotá; personal de localidad en sus localidades. Motivo obligatorio.",
+        request=HideInputSerializer,
+        responses=inline_serializer(
+            "HideResult", {"id": serializers.IntegerField(), "hidden": serializers.BooleanField()}
+        ),
+    )
+    def post(self, request, pk):
+        report = self.get_report(pk)
+        payload = HideInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            report = services.report_hide(report=report, actor=request.user, **payload.validated_data)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from None
+        return Response({"id": report.pk, "hidden": report.hidden})

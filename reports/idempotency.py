@@ -1,0 +1,114 @@
+"""`Idempotency-Key` for POSTs from phones that retry: same key and body replay the first response.
+
+Records are scoped by endpoint and caller (user id, else the anonymous device id header, else
+"anon"), so two callers' keys never meet. Race safety: the record is inserted *first*, inside the
+request's transaction, under a unique (scope, key) constraint. A concurrent retry blocks on that
+unique index until the first request commits, then finds the finished record and replays it; if the
+first request fails, its record rolls back with it and the retry runs normally. Only successful
+(2xx) responses are remembered: a 400 can be corrected and resent with the same key.
+"""
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.response import Response
+
+from .models import IdempotencyRecord
+
+HEADER = "HTTP_IDEMPOTENCY_KEY"
+MAX_KEY_LENGTH = 200
+PENDING = 0
+
+
+def request_fingerprint(request) -> str:
+    """SHA-256 of the request body's meaning: fields (sorted) and the bytes of every uploaded file."""
+    digest = hashlib.sha256()
+    data = request.data
+    if hasattr(data, "lists"):  # QueryDict (multipart/form): keep repeated fields, drop files here
+        items = {key: values for key, values in data.lists() if key not in request.FILES}
+    else:
+        items = data
+    digest.update(json.dumps(items, sort_keys=True, default=str).encode())
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            digest.update(name.encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    return digest.hexdigest()
+
+
+def _scope(request, endpoint: str) -> str:
+    user = request.user
+    if user is not None and user.is_authenticated:
+        caller = f"user:{user.pk}"
+    else:
+        device = request.META.get("HTTP_X_DEVICE_ID", "").strip()
+        caller = "device:" + hashlib.sha256(device.encode()).hexdigest()[:32] if device else "anon"
+    return f"{endpoint}|{caller}"[:100]
+
+
+def idempotent(request, endpoint: str, handler) -> Response:
+    """Run `handler()` (which returns a DRF Response) at most once per Idempotency-Key.
+
+    Without the header the handler simply runs. The key must be at most 200 characters.
+    """
+    key = request.META.get(HEADER, "").strip()
+    if not key:
+        return handler()
+    if len(key) > MAX_KEY_LENGTH:
+        return Response(
+            {"detail": f"La cabecera Idempotency-Key admite como máximo {MAX_KEY_LENGTH} caracteres."},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    scope = _scope(request, endpoint)
+    fingerprint = request_fingerprint(request)
+    ttl = timedelta(hours=int(getattr(settings, "IDEMPOTENCY_TTL_HOURS", 24)))
+    with transaction.atomic():
+        IdempotencyRecord.objects.filter(scope=scope, key=key, created_at__lt=timezone.now() - ttl).delete()
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    key=key, scope=scope, request_hash=fingerprint, response_status=PENDING, response_body={}
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.get(scope=scope, key=key)
+            return _replay(existing, fingerprint)
+        response = handler()
+        if 200 <= response.status_code < 300:
+            record.response_status = response.status_code
+            record.response_body = json.loads(json.dumps(response.data, default=str))
+            record.save(update_fields=["response_status", "response_body"])
+        else:
+            transaction.set_rollback(True)
+        return response
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
+    if record.request_hash != fingerprint:
+        return Response(
+            {
+                "detail": (
+                    "Esta Idempotency-Key ya se usó con otro contenido. Use una clave nueva para un "
+                    "reporte distinto, o reenvíe exactamente el mismo contenido para obtener la respuesta original."
+                ),
+                "code": "idempotency_key_reused",
+            },
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    if record.response_status == PENDING:  # only possible if a first attempt is still running uncommitted
+        return Response(
+            {
+                "detail": "La solicitud original con esta Idempotency-Key aún se está procesando. Reintente en unos segundos."
+            },
+            status=status.HTTP_409_CONFLICT,
+            headers={"Retry-After": "2"},
+        )
+    response = Response(record.response_body, status=record.response_status)
+    response["Idempotent-Replayed"] = "true"
+    return response

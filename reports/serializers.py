@@ -1,0 +1,491 @@
+"""Input and output shapes of the reports API.
+
+Public outputs (`Public*`) never carry the tracking code (the reporter's bearer secret), the exact
+point, the reporter or the contact; sensitive categories have no geometry and no description there.
+Text is returned as plain JSON strings: HTML typed by citizens stays text and is never rendered.
+"""
+
+import json
+
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometrySerializerMethodField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from geo.spatial import STORAGE_SRID, make_point
+
+from . import access
+from .models import Category, Channel, Entity, Report, Response, Status, StatusChange
+
+LOCATION_HELP = (
+    'GeoJSON Point en EPSG:4326, p. ej. {"type": "Point", "coordinates": [-74.0721, 4.6097]} ([lon, lat]).'
+)
+
+
+# --- shared pieces ------------------------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = [
+            "code",
+            "name_es",
+            "name_en",
+            "group",
+            "sensitive",
+            "responsible",
+            "response_days",
+            "description_es",
+            "description_en",
+        ]
+
+
+class CategoryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["code", "name_es", "name_en", "group", "sensitive"]
+
+
+class UnitSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PointLocationField(serializers.Field):
+    """A Point from GeoJSON (object or JSON text, for multipart forms); outputs GeoJSON."""
+
+    default_error_messages = {
+        "invalid": "Ubicación inválida. Envíe " + LOCATION_HELP.replace("{", "{{").replace("}", "}}"),
+        "not_point": "La ubicación debe ser un punto (type Point), no {kind}.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("invalid")
+        if not isinstance(data, dict) or "coordinates" not in data:
+            self.fail("invalid")
+        if data.get("type") != "Point":
+            self.fail("not_point", kind=data.get("type"))
+        coords = data.get("coordinates")
+        if (
+            not isinstance(coords, list | tuple)
+            or len(coords) != 2
+            or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords)
+        ):
+            self.fail("invalid")
+        try:
+            return make_point(coords[0], coords[1])
+        except (GEOSException, ValueError, TypeError):
+            self.fail("invalid")
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return json.loads(GEOSGeometry(value).geojson)
+
+
+class ContactInputSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.RegexField(
+        r"^[0-9+() -]{7,30}$",
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": "Teléfono inválido: use solo números, espacios, +, ( y )."},
+    )
+    consent = serializers.BooleanField(
+        required=False, default=False, help_text="Autorizo que me contacten sobre este reporte."
+    )
+
+
+class ContactField(serializers.Field):
+    """Contact as an object or as JSON text (multipart)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                data = json.loads(data) if data.strip() else {}
+            except ValueError:
+                raise serializers.ValidationError("Contacto inválido: envíe un objeto JSON.") from None
+        inner = ContactInputSerializer(data=data)
+        inner.is_valid(raise_exception=True)
+        return inner.validated_data
+
+    def to_representation(self, value):
+        return value
+
+
+# --- creation ------------------------------------------------------------------------------------------
+
+
+class ReportCreateInputSerializer(serializers.Serializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(active=True),
+        error_messages={
+            "does_not_exist": "Categoría desconocida: «{value}». Consulte la lista en GET /api/categories/.",
+            "required": "Elija una categoría (código, p. ej. «hurto»).",
+            "null": "Elija una categoría (código, p. ej. «hurto»).",
+        },
+    )
+    description = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="Texto plano, máx. 2000."
+    )
+    location = PointLocationField(required=False, help_text=LOCATION_HELP)
+    lon = serializers.FloatField(required=False, help_text="Alternativa a `location` en formularios.")
+    lat = serializers.FloatField(required=False, help_text="Alternativa a `location` en formularios.")
+    occurred_at = serializers.DateTimeField(
+        required=False, help_text="Cuándo ocurrió (ISO 8601). Por defecto, ahora. No puede ser futuro."
+    )
+    channel = serializers.ChoiceField(choices=[Channel.WEB, Channel.APP], default=Channel.WEB)
+    contact = ContactField(required=False, help_text="Opcional: {name, email, phone, consent}.")
+    photos = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        required=False,
+        max_length=3,
+        error_messages={"max_length": "Se pueden adjuntar como máximo 3 fotos."},
+        help_text="Hasta 3 fotos (multipart).",
+    )
+
+    def validate(self, attrs):
+        location = attrs.get("location")
+        lon, lat = attrs.pop("lon", None), attrs.pop("lat", None)
+        if location is None:
+            if lon is None or lat is None:
+                raise serializers.ValidationError({"location": ["Indique la ubicación: " + LOCATION_HELP]})
+            attrs["location"] = Point(lon, lat, srid=STORAGE_SRID)
+        return attrs
+
+
+# --- reporter's view (tracking code holder) --------------------------------------------------------------
+
+
+class HistoryStepSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_to_status_display")
+    at = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = StatusChange
+        fields = ["from_status", "to_status", "status_label", "note", "at"]
+
+
+class PublicResponseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Response
+        fields = ["body", "created_at"]
+
+
+class ReportDetailSerializer(serializers.ModelSerializer):
+    """What the reporter (holder of the tracking code) sees: their report in full, minus staff data."""
+
+    category = CategoryBriefSerializer()
+    status_label = serializers.CharField(source="get_status_display")
+    location = PointLocationField()
+    public_location = PointLocationField()
+    locality = serializers.SerializerMethodField()
+    upz = serializers.SerializerMethodField()
+    history = serializers.SerializerMethodField()
+    responses = serializers.SerializerMethodField()
+    photos = serializers.SerializerMethodField()
+    duplicate_of = serializers.SerializerMethodField()
+    contact_saved = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "tracking_code",
+            "id",
+            "status",
+            "status_label",
+            "category",
+            "description",
+            "location",
+            "public_location",
+            "locality",
+            "upz",
+            "occurred_at",
+            "created_at",
+            "updated_at",
+            "channel",
+            "support_count",
+            "referred_to",
+            "duplicate_of",
+            "hidden",
+            "first_response_at",
+            "closed_at",
+            "history",
+            "responses",
+            "photos",
+            "contact_saved",
+        ]
+
+    def get_locality(self, obj):
+        return {"code": obj.locality.code, "name": obj.locality.name}
+
+    def get_upz(self, obj):
+        return {"code": obj.upz.code, "name": obj.upz.name} if obj.upz_id else None
+
+    def get_history(self, obj):
+        return HistoryStepSerializer(obj.history.all(), many=True).data
+
+    def get_responses(self, obj):
+        return PublicResponseSerializer([r for r in obj.responses.all() if r.public], many=True).data
+
+    def get_photos(self, obj):
+        request = self.context.get("request")
+        out = []
+        for photo in obj.photos.all():
+            url = photo.image.url
+            out.append(
+                {
+                    "url": request.build_absolute_uri(url) if request else url,
+                    "width": photo.width,
+                    "height": photo.height,
+                }
+            )
+        return out
+
+    def get_duplicate_of(self, obj):
+        # The original's public id (never its tracking code, which belongs to its own reporter).
+        return obj.duplicate_of_id
+
+    def get_contact_saved(self, obj):
+        return hasattr(obj, "contact")
+
+
+# --- public outputs ------------------------------------------------------------------------------------
+
+
+class PublicReportSerializer(GeoFeatureModelSerializer):
+    """A public GeoJSON Feature: generalised point (null for sensitive categories), no identity."""
+
+    category = serializers.CharField(source="category.code")
+    category_name = serializers.CharField(source="category.name_es")
+    group = serializers.CharField(source="category.group")
+    sensitive = serializers.BooleanField(source="category.sensitive")
+    status_label = serializers.CharField(source="get_status_display")
+    locality = serializers.SerializerMethodField()
+    upz = serializers.SerializerMethodField()
+    description = serializers.SerializerMethodField()
+    geometry = GeometrySerializerMethodField()
+
+    class Meta:
+        model = Report
+        geo_field = "geometry"
+        id_field = "id"
+        fields = [
+            "id",
+            "category",
+            "category_name",
+            "group",
+            "sensitive",
+            "status",
+            "status_label",
+            "description",
+            "locality",
+            "upz",
+            "occurred_at",
+            "created_at",
+            "support_count",
+            "first_response_at",
+            "closed_at",
+        ]
+
+    def get_geometry(self, obj):
+        # Always the generalised point; sensitive categories have none (and never get one here).
+        if obj.category.sensitive:
+            return None
+        return obj.public_location
+
+    def get_locality(self, obj):
+        return {"code": obj.locality.code, "name": obj.locality.name}
+
+    def get_upz(self, obj):
+        return {"code": obj.upz.code, "name": obj.upz.name} if obj.upz_id else None
+
+    def get_description(self, obj):
+        # Sensitive reports may describe victims; their text is for the handling staff only.
+        return None if obj.category.sensitive else obj.description
+
+
+class NearbyReportSerializer(PublicReportSerializer):
+    distance_m = serializers.SerializerMethodField()
+
+    class Meta(PublicReportSerializer.Meta):
+        fields = [*PublicReportSerializer.Meta.fields, "distance_m"]
+
+    def get_distance_m(self, obj):
+        return round(obj.distance_m)
+
+
+class NearbyQuerySerializer(serializers.Serializer):
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(active=True),
+        error_messages={"does_not_exist": "Categoría desconocida: «{value}». Consulte GET /api/categories/."},
+    )
+    radius = serializers.IntegerField(required=False, min_value=1)
+
+
+# --- supports ------------------------------------------------------------------------------------------
+
+
+class SupportInputSerializer(serializers.Serializer):
+    device_id = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class SupportOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    support_count = serializers.IntegerField()
+    created = serializers.BooleanField()
+
+
+# --- staff ---------------------------------------------------------------------------------------------
+
+
+class StaffReportSerializer(GeoFeatureModelSerializer):
+    """A report on the staff workbench: exact point when the role allows it (else the public one),
+    contact only for the staff handling it, tracking code only for them too."""
+
+    category = CategoryBriefSerializer()
+    status_label = serializers.CharField(source="get_status_display")
+    locality = serializers.SerializerMethodField()
+    upz = serializers.SerializerMethodField()
+    geometry = GeometrySerializerMethodField()
+    exact = serializers.SerializerMethodField()
+    tracking_code = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField()
+    reporter_registered = serializers.SerializerMethodField()
+    can_handle = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        geo_field = "geometry"
+        id_field = "id"
+        fields = [
+            "id",
+            "tracking_code",
+            "category",
+            "status",
+            "status_label",
+            "description",
+            "exact",
+            "locality",
+            "upz",
+            "occurred_at",
+            "created_at",
+            "updated_at",
+            "channel",
+            "support_count",
+            "referred_to",
+            "duplicate_of",
+            "hidden",
+            "moderation_reason",
+            "first_response_at",
+            "closed_at",
+            "reporter_registered",
+            "contact",
+            "can_handle",
+        ]
+
+    def _user(self):
+        return self.context["request"].user
+
+    def get_exact(self, obj):
+        return access.can_see_exact(self._user(), obj)
+
+    def get_geometry(self, obj):
+        if access.can_see_exact(self._user(), obj):
+            return obj.location
+        return None if obj.category.sensitive else obj.public_location
+
+    def get_locality(self, obj):
+        return {"code": obj.locality.code, "name": obj.locality.name}
+
+    def get_upz(self, obj):
+        return {"code": obj.upz.code, "name": obj.upz.name} if obj.upz_id else None
+
+    def get_tracking_code(self, obj):
+        return obj.tracking_code if access.can_handle(self._user(), obj) else None
+
+    def get_contact(self, obj):
+        if not access.can_see_contact(self._user(), obj):
+            return None
+        contact = getattr(obj, "contact", None)
+        if contact is None:
+            return None
+        return {
+            "name": contact.name,
+            "email": contact.email,
+            "phone": contact.phone,
+            "consent_at": contact.consent_at,
+        }
+
+    def get_reporter_registered(self, obj):
+        return obj.reporter_id is not None
+
+    def get_can_handle(self, obj):
+        return access.can_handle(self._user(), obj)
+
+
+class StaffReportDetailSerializer(StaffReportSerializer):
+    history = serializers.SerializerMethodField()
+    responses = serializers.SerializerMethodField()
+
+    class Meta(StaffReportSerializer.Meta):
+        fields = [*StaffReportSerializer.Meta.fields, "history", "responses"]
+
+    def get_history(self, obj):
+        return [
+            {
+                "from_status": step.from_status,
+                "to_status": step.to_status,
+                "note": step.note,
+                "actor": step.actor.get_username()
+                if step.actor_id and access.is_staff_role(step.actor)
+                else None,
+                "at": step.created_at,
+            }
+            for step in obj.history.select_related("actor", "actor__staff").all()
+        ]
+
+    def get_responses(self, obj):
+        return [
+            {"id": r.id, "body": r.body, "public": r.public, "created_at": r.created_at}
+            for r in obj.responses.all()
+        ]
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    referred_to = serializers.ChoiceField(choices=Entity.choices, required=False, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    duplicate_of = serializers.IntegerField(required=False, help_text="Id público del reporte original.")
+
+
+class DuplicateInputSerializer(serializers.Serializer):
+    duplicate_of = serializers.IntegerField(help_text="Id público del reporte original.")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RespondInputSerializer(serializers.Serializer):
+    body = serializers.CharField(trim_whitespace=False)
+    public = serializers.BooleanField(default=True)
+
+
+class ResponseOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Response
+        fields = ["id", "body", "public", "created_at"]
+
+
+class HideInputSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    hidden = serializers.BooleanField(default=True)

@@ -1,0 +1,53 @@
+"""Rate limits on anonymous report creation, supports and login (rates in REST_FRAMEWORK settings).
+
+A refused request gets 429, a `Retry-After` header (seconds) and a Spanish message with the wait.
+"""
+
+import math
+
+from rest_framework.exceptions import Throttled
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle
+
+
+class SpanishThrottled(Throttled):
+    default_detail = "Demasiadas solicitudes desde su conexión."
+    extra_detail_singular = "Intente de nuevo en {wait} segundo."
+    extra_detail_plural = "Intente de nuevo en {wait} segundos."
+
+
+class ThrottleMessageMixin:
+    """Views mixin: 429 responses in Spanish, with the wait in seconds (and Retry-After)."""
+
+    def throttled(self, request, wait):
+        raise SpanishThrottled(wait=math.ceil(wait) if wait is not None else None)
+
+
+class ReportCreateAnonThrottle(AnonRateThrottle):
+    """Anonymous report creation, per client IP (scope `report_create_anon`)."""
+
+    scope = "report_create_anon"
+
+    def allow_request(self, request, view):
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+
+class SupportThrottle(SimpleRateThrottle):
+    """Supports, per account or (anonymous) per client IP (scope `support`)."""
+
+    scope = "support"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class AuthThrottle(ScopedRateThrottle):
+    """Login, token and registration attempts per client IP (scope `auth`), against password guessing."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
