@@ -1,6 +1,7 @@
 """Photo cleaning: metadata (GPS included) never survives, orientation is applied, bad files are refused."""
 
 import io
+import json
 import struct
 import zlib
 
@@ -255,3 +256,34 @@ def test_request_size_limit_comes_from_settings_and_spares_small_requests(client
     assert response.status_code == 413
     response = client.post("/open311/v2/requests.json", {"description": "x"}, HTTP_HOST="localhost")
     assert response.status_code == 403  # reached the view: refused there for lack of an api_key
+
+
+def _multipart_report(client, photo: SimpleUploadedFile):
+    from tests.reports.factories import POINT_01
+
+    lon, lat = POINT_01
+    return client.post(
+        "/api/reports/",
+        {"category": "hurto", "description": "Robo con foto", "lon": lon, "lat": lat, "photos": [photo]},
+        HTTP_HOST="localhost",
+    )
+
+
+def test_photo_sent_to_the_report_api_is_stored_without_gps(client, territory, hurto):
+    from reports.models import ReportPhoto
+
+    response = _multipart_report(client, _upload(_jpeg_with_gps(size=(64, 32), orientation=6)))
+    assert response.status_code == 201, response.content
+    stored = ReportPhoto.objects.get(report__tracking_code=response.json()["tracking_code"])
+    data = stored.image.read()
+    assert b"Exif" not in data and b"ReporteroSecreto" not in data and b"CamaraDePrueba" not in data
+    assert (stored.width, stored.height) == (32, 64)
+
+
+def test_non_image_sent_to_the_report_api_is_refused_and_nothing_is_stored(client, territory, hurto):
+    from reports.models import Report
+
+    response = _multipart_report(client, _upload(b"no soy una foto\n" * 50, name="foto.jpg"))
+    assert response.status_code == 400
+    assert "no es una imagen válida" in json.dumps(response.json(), ensure_ascii=False)
+    assert Report.objects.count() == 0
