@@ -1,12 +1,13 @@
-"""Reads of the territory: locating points in localities and UPZ."""
+"""Reads of the territory: localities and UPZ of the active boundary version, and point location."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
 from django.db import connection
+from django.db.models.functions import Length
 
-from .models import Locality, LocalityPart, Upz, UpzPart
+from .models import Locality, Upz
 
 
 @dataclass(frozen=True)
@@ -21,26 +22,23 @@ def locate_point(point: Point) -> Location | None:
     """The locality and UPZ of the active boundary version covering `point` (EPSG:4326).
 
     None when the point is outside Bogotá. A point on a shared border resolves to the unit with the
-    lowest code, so the answer is always the same.
+    lowest code, so the answer is always the same. Two indexed queries through the subdivided parts;
+    the (large) polygons are deferred, so they are only read if the caller touches `.geom`.
     """
-    locality_id = (
-        LocalityPart.objects.current()
-        .covering(point)
-        .order_by("locality__code")
-        .values_list("locality_id", flat=True)
+    locality = (
+        Locality.objects.filter(version__active=True, parts__geom__covers=point)
+        .defer("geom")
+        .order_by("code")
         .first()
     )
-    if locality_id is None:
+    if locality is None:
         return None
-    upz_id = (
-        UpzPart.objects.current()
-        .covering(point)
-        .order_by("upz__code")
-        .values_list("upz_id", flat=True)
+    upz = (
+        Upz.objects.filter(version__active=True, parts__geom__covers=point)
+        .defer("geom")
+        .order_by("code")
         .first()
     )
-    locality = Locality.objects.get(pk=locality_id)
-    upz = Upz.objects.get(pk=upz_id) if upz_id is not None else None
     return Location(locality=locality, upz=upz)
 
 
@@ -82,3 +80,28 @@ def locate_many(coords: Sequence[tuple[float, float]]) -> list[tuple[int | None,
             [lons, lats],
         )
         return [(row[1], row[2]) for row in cursor.fetchall()]
+
+
+def locality_list(*, simplify_metres: float | None = None):
+    """Localities of the active version with `upz_count` and `shape` (EPSG:4326, optionally simplified
+    in EPSG:9377 with a tolerance in metres), ordered by code."""
+    return Locality.objects.current().with_upz_count().with_shape(simplify_metres).order_by("code")
+
+
+def locality_get(*, code: str, simplify_metres: float | None = None) -> Locality | None:
+    """One locality of the active version by two-digit code (annotated as in `locality_list`), or None."""
+    return locality_list(simplify_metres=simplify_metres).filter(code=code).first()
+
+
+def upz_list():
+    """UPZ and UPR of the active version with their locality and `shape` (EPSG:4326).
+
+    Ordered by locality, then UPZ in numeric code order, then the rural UPR.
+    """
+    return (
+        Upz.objects.current()
+        .select_related("locality")
+        .defer("locality__geom")
+        .with_shape()
+        .order_by("locality__code", "rural", Length("code"), "code")
+    )
