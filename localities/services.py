@@ -37,3 +37,14 @@ def boundary_parts_rebuild(*, version: BoundaryVersion) -> tuple[int, int]:
         )
         upzs = cursor.rowcount
     return localities, upzs
+
+
+@transaction.atomic
+def boundary_version_activate(*, version: BoundaryVersion) -> BoundaryVersion:
+    """Make `version` the active boundary version (only one is active); rebuilds its EPSG:4326 parts."""
+    # Switch the old one off first: a partial unique constraint allows a single active row.
+    BoundaryVersion.objects.filter(active=True).exclude(pk=version.pk).update(active=False)
+    boundary_parts_rebuild(version=version)
+    BoundaryVersion.objects.filter(pk=version.pk).update(active=True)
+    version.active = True
+    return version

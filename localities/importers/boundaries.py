@@ -23,7 +23,7 @@ from django.db import transaction
 from geo.spatial import MAGNA_GEOGRAPHIC_SRID, METRIC_SRID, STORAGE_SRID, as_multipolygon
 
 from ..models import BoundaryVersion, Locality, Upz
-from ..services import boundary_parts_rebuild
+from ..services import boundary_version_activate
 from .download import DownloadError, download, is_url
 from .names import names_table, repair_mojibake, title_case_es
 
@@ -447,17 +447,8 @@ def _write(
         if index % 20 == 0:
             progress(f"  {index}/{len(upzs)}")
     Upz.objects.bulk_create(rows)
-    progress("Subdividiendo polígonos para la localización rápida de puntos…")
-    boundary_parts_rebuild(version=version)
-    _activate(version)
-    return version
-
-
-def _activate(version: BoundaryVersion) -> None:
-    # One active version at a time (partial unique constraint): switch the old one off first.
-    BoundaryVersion.objects.filter(active=True).exclude(pk=version.pk).update(active=False)
-    BoundaryVersion.objects.filter(pk=version.pk).update(active=True)
-    version.active = True
+    progress("Subdividiendo polígonos para la localización rápida de puntos y activando la versión…")
+    return boundary_version_activate(version=version)
 
 
 class _DryRunRollback(Exception):
@@ -521,8 +512,7 @@ def import_boundaries(
             if earlier is not None:
                 # The files went back to an earlier version: activate it again instead of duplicating it.
                 say(f"El contenido coincide con la versión {earlier.pk}; se vuelve a activar.")
-                boundary_parts_rebuild(version=earlier)
-                _activate(earlier)
+                boundary_version_activate(version=earlier)
                 result = ImportResult(
                     "reactivated", checksum, earlier, changes=changes, warnings=warnings, **counts
                 )
