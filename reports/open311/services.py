@@ -81,4 +81,8 @@ def open311_request_create(*, client: Open311Client, data: dict) -> tuple[Report
             " Los datos de contacto no se guardaron: envíe attribute[contact_consent]=true si la persona "
             "autoriza ser contactada."
         )
+    if (data.get("media_url") or "").strip():
+        # Fetching client-supplied URLs from the server would be an SSRF hole, and photos must be
+        # re-encoded from bytes the citizen sent; so media_url is acknowledged and not downloaded.
+        notice += " La foto de media_url no se descargó: adjunte las fotos desde la web o la aplicación."
     return report, notice

@@ -520,3 +520,11 @@ def test_photos_are_not_published(api, territory, hurto):
     for fmt in ("json", "xml"):
         body = api.get(f"{BASE}/requests/{sid(report)}.{fmt}").content.decode()
         assert "media_url" not in body and photo_name not in body
+
+
+def test_post_media_url_is_not_downloaded_and_the_notice_says_so(api, territory, hurto, client_key):
+    response = _post(api, **_payload(api_key=client_key, media_url="http://127.0.0.1:9/foto.jpg"))
+    assert response.status_code == 201
+    (created,) = json.loads(response.content)
+    assert "media_url no se descargó" in created["service_notice"]
+    assert not Report.objects.get(pk=created["service_request_id"]).photos.exists()
