@@ -272,3 +272,52 @@ def test_supports_by_device_and_account(api, territory, hurto, users):
 def test_categories_endpoint(api, hurto, extorsion):
     data = api.get("/api/categories/").json()
     assert {c["code"]: c["sensitive"] for c in data} == {"hurto": False, "extorsion": True}
+
+
+def test_idempotency_pending_and_expired_records(api, territory, hurto, settings):
+    from datetime import timedelta as td
+
+    data = body()
+    first = post(api, data, **{"Idempotency-Key": "race"})
+    record = IdempotencyRecord.objects.get(key="race")
+    # What a concurrent retry meets while the first attempt is still uncommitted: the same row, pending.
+    IdempotencyRecord.objects.filter(pk=record.pk).update(response_status=0)
+    pending = post(api, data, **{"Idempotency-Key": "race"})
+    assert pending.status_code == 409 and pending["Retry-After"]
+    # Past IDEMPOTENCY_TTL_HOURS the key is forgotten and the request runs again.
+    IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=timezone.now() - td(hours=25))
+    again = post(api, data, **{"Idempotency-Key": "race"})
+    assert again.status_code == 201
+    assert again.json()["tracking_code"] != first.json()["tracking_code"]
+    assert IdempotencyRecord.objects.filter(key="race").count() == 1
+
+
+def test_idempotency_multipart_fingerprint_includes_files(api, territory, hurto):
+    import io
+
+    from PIL import Image
+
+    def jpeg(color):
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), color).save(buffer, format="JPEG")
+        buffer.seek(0)
+        buffer.name = "foto.jpg"
+        return buffer
+
+    form = {"category": "hurto", "description": "Con foto", "lon": POINT_01[0], "lat": POINT_01[1]}
+    first = api.post(
+        URL, {**form, "photos": [jpeg("red")]}, format="multipart", headers={"Idempotency-Key": "m"}
+    )
+    assert first.status_code == 201, first.content
+    assert len(first.json()["photos"]) == 1
+    same = api.post(
+        URL, {**form, "photos": [jpeg("red")]}, format="multipart", headers={"Idempotency-Key": "m"}
+    )
+    assert same.status_code == 201 and same.json()["tracking_code"] == first.json()["tracking_code"]
+    other = api.post(
+        URL, {**form, "photos": [jpeg("blue")]}, format="multipart", headers={"Idempotency-Key": "m"}
+    )
+    assert other.status_code == 422
+    assert Report.objects.count() == 1
+    four = api.post(URL, {**form, "photos": [jpeg("red") for _ in range(4)]}, format="multipart")
+    assert four.status_code == 400 and "photos" in four.json()
