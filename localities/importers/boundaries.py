@@ -266,6 +266,8 @@ def read_units(source: str, spec: LayerSpec) -> list[SourceUnit]:
                     f"La entidad {number} de {spec.label} ({where}) no tiene geometría: el archivo parece "
                     "truncado o dañado. Descárguelo de nuevo. (Feature without geometry.)"
                 )
+            if ogr.coord_dim != 2:  # the columns are 2D; heights (if any) carry no meaning here
+                ogr.coord_dim = 2
             geom = ogr.geos
             if geom.geom_type not in ("Polygon", "MultiPolygon"):
                 raise BoundaryImportError(

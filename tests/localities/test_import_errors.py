@@ -10,7 +10,14 @@ import pytest
 from django.contrib.gis.gdal import SpatialReference
 from django.core.management import CommandError, call_command
 
-from localities.importers import BoundaryImportError, import_boundaries, repair_mojibake, title_case_es
+from localities.importers import (
+    UPZ,
+    BoundaryImportError,
+    import_boundaries,
+    read_units,
+    repair_mojibake,
+    title_case_es,
+)
 from localities.models import BoundaryVersion, Locality, Upz
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +177,39 @@ def test_mojibake_is_repaired_only_where_it_applies():
     assert repair_mojibake("ENGATIVA") == "ENGATIVA"
     assert repair_mojibake("Usaquén") == "Usaquén"
     assert title_case_es("PASEO DE LOS LIBERTADORES") == "Paseo de los Libertadores"
+
+
+@pytest.mark.realdata
+def test_projected_input_in_epsg_9377_reads_to_the_same_units(bogota_data_dir, tmp_path):
+    import geopandas
+
+    projected = tmp_path / "upz_9377.geojson"
+    geopandas.read_file(bogota_data_dir / "upz" / "UPla.shp").to_crs(9377).to_file(
+        projected, driver="GeoJSON"
+    )
+    original = {u.code: u for u in read_units(str(bogota_data_dir / "upz" / "UPla.shp"), UPZ)}
+    reread = {u.code: u for u in read_units(str(projected), UPZ)}
+    assert reread.keys() == original.keys()
+    for code, unit in reread.items():
+        assert unit.geom.srid == 4326
+        # Back in degrees, the same place: centroids agree to ~1e-6° (0.1 m).
+        assert unit.geom.centroid.distance(original[code].geom.centroid) < 1e-6, code
+        assert unit.rural == original[code].rural
+
+
+def test_without_data_dir_or_cache_the_message_says_how_to_get_the_files(settings, tmp_path):
+    settings.BOGOTA_DATA_DIR = ""
+    settings.DATA_CACHE_DIR = tmp_path / "cache"
+    before = _nothing_written()
+    with pytest.raises(CommandError, match=r"(?s)BOGOTA_DATA_DIR.*fetch_sources.*No se guardó nada"):
+        call_command("import_boundaries", "--commit")
+    assert _nothing_written() == before
+
+
+@pytest.mark.realdata
+def test_default_sources_come_from_bogota_data_dir(settings, bogota_data_dir, capsys):
+    settings.BOGOTA_DATA_DIR = str(bogota_data_dir)
+    call_command("import_boundaries")  # dry run, files found without options
+    out = capsys.readouterr().out
+    assert str(bogota_data_dir / "upz" / "UPla.shp") in out
+    assert "20 localidades, 112 UPZ y 4 UPR" in out
