@@ -153,7 +153,8 @@ def _gdal_path(path: Path, spec: LayerSpec) -> str:
     if path.suffix.lower() != ".zip":
         return str(path)
     try:
-        members = zipfile.ZipFile(path).namelist()
+        with zipfile.ZipFile(path) as archive:
+            members = archive.namelist()
     except zipfile.BadZipFile as exc:
         raise BoundaryImportError(
             f"El zip de {spec.label} ({path}) está dañado o incompleto; descárguelo de nuevo. (Corrupt zip.)"

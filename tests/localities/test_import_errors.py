@@ -5,7 +5,9 @@ The broken files are built in tmp_path from the real ones (needs BOGOTA_DATA_DIR
 
 import json
 import shutil
+import zipfile
 
+import geopandas
 import pytest
 from django.contrib.gis.gdal import SpatialReference
 from django.core.management import CommandError, call_command
@@ -181,8 +183,6 @@ def test_mojibake_is_repaired_only_where_it_applies():
 
 @pytest.mark.realdata
 def test_projected_input_in_epsg_9377_reads_to_the_same_units(bogota_data_dir, tmp_path):
-    import geopandas
-
     projected = tmp_path / "upz_9377.geojson"
     geopandas.read_file(bogota_data_dir / "upz" / "UPla.shp").to_crs(9377).to_file(
         projected, driver="GeoJSON"
@@ -213,3 +213,15 @@ def test_default_sources_come_from_bogota_data_dir(settings, bogota_data_dir, ca
     out = capsys.readouterr().out
     assert str(bogota_data_dir / "upz" / "UPla.shp") in out
     assert "20 localidades, 112 UPZ y 4 UPR" in out
+
+
+@pytest.mark.realdata
+def test_zipped_shapefile_is_read_and_a_corrupt_zip_is_refused(bogota_data_dir, tmp_path):
+    archive = tmp_path / "upla.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in (bogota_data_dir / "upz").glob("UPla.*"):
+            zf.write(part, part.name)
+    assert len(read_units(str(archive), UPZ)) == 116
+    archive.write_bytes(archive.read_bytes()[:1000])
+    with pytest.raises(BoundaryImportError, match="dañado o incompleto"):
+        read_units(str(archive), UPZ)
