@@ -203,9 +203,34 @@ class ReportListCreateView(ThrottleMessageMixin, generics.ListAPIView):
         ],
         responses={
             201: ReportDetailSerializer,
-            400: OpenApiResponse(description="Errores por campo"),
-            422: OpenApiResponse(description="Idempotency-Key reutilizada con otro contenido"),
-            429: OpenApiResponse(description="Demasiadas solicitudes; ver Retry-After"),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Errores por campo"),
+            422: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Idempotency-Key reutilizada con otro contenido",
+                examples=[
+                    OpenApiExample(
+                        "Clave reutilizada",
+                        value={
+                            "detail": "Esta Idempotency-Key ya se usó con otro contenido. …",
+                            "code": "idempotency_key_reused",
+                        },
+                        status_codes=["422"],
+                    )
+                ],
+            ),
+            429: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Demasiadas solicitudes; ver Retry-After",
+                examples=[
+                    OpenApiExample(
+                        "Límite",
+                        value={
+                            "detail": "Demasiadas solicitudes desde su conexión. Intente de nuevo en 120 segundos."
+                        },
+                        status_codes=["429"],
+                    )
+                ],
+            ),
         },
         examples=[
             OpenApiExample("Reporte", value=CREATE_EXAMPLE, request_only=True),
@@ -303,6 +328,7 @@ class ReportTrackView(BaseView):
 
     @extend_schema(
         summary="Seguimiento de un reporte (vista de quien reportó)",
+        operation_id="reports_track",
         description=(
             "Quien tiene el código de seguimiento ve su reporte completo: punto exacto, historial, respuestas "
             "públicas y fotos. El código es secreto (no aparece en ninguna salida pública). Los datos de "
@@ -320,7 +346,11 @@ class ReportTrackView(BaseView):
 class ReportPublicDetailView(BaseView):
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="Un reporte público (GeoJSON Feature)", responses=PublicReportSerializer)
+    @extend_schema(
+        summary="Un reporte público (GeoJSON Feature)",
+        operation_id="reports_public_detail",
+        responses=PublicReportSerializer,
+    )
     def get(self, request, pk):
         report = selectors.report_public_get(pk=pk)
         if report is None:

@@ -8,6 +8,7 @@ Text is returned as plain JSON strings: HTML typed by citizens stays text and is
 import json
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometrySerializerMethodField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -52,6 +53,16 @@ class UnitSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["Point"]},
+            "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        },
+        "example": {"type": "Point", "coordinates": [-74.0721, 4.6097]},
+    }
+)
 class PointLocationField(serializers.Field):
     """A Point from GeoJSON (object or JSON text, for multipart forms); outputs GeoJSON."""
 
@@ -102,6 +113,7 @@ class ContactInputSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(ContactInputSerializer)
 class ContactField(serializers.Field):
     """Contact as an object or as JSON text (multipart)."""
 
@@ -223,19 +235,23 @@ class ReportDetailSerializer(serializers.ModelSerializer):
             "contact_saved",
         ]
 
+    @extend_schema_field(UnitSerializer)
     def get_locality(self, obj):
         return {"code": obj.locality.code, "name": obj.locality.name}
 
+    @extend_schema_field(UnitSerializer(allow_null=True))
     def get_upz(self, obj):
         return {"code": obj.upz.code, "name": obj.upz.name} if obj.upz_id else None
 
+    @extend_schema_field(HistoryStepSerializer(many=True))
     def get_history(self, obj):
         return HistoryStepSerializer(obj.history.all(), many=True).data
 
+    @extend_schema_field(PublicResponseSerializer(many=True))
     def get_responses(self, obj):
         return PublicResponseSerializer([r for r in obj.responses.all() if r.public], many=True).data
 
-    def get_photos(self, obj):
+    def get_photos(self, obj) -> list[dict]:
         request = self.context.get("request")
         out = []
         for photo in obj.photos.all():
@@ -249,11 +265,11 @@ class ReportDetailSerializer(serializers.ModelSerializer):
             )
         return out
 
-    def get_duplicate_of(self, obj):
+    def get_duplicate_of(self, obj) -> int | None:
         # The original's public id (never its tracking code, which belongs to its own reporter).
         return obj.duplicate_of_id
 
-    def get_contact_saved(self, obj):
+    def get_contact_saved(self, obj) -> bool:
         return hasattr(obj, "contact")
 
 
@@ -271,11 +287,10 @@ class PublicReportSerializer(GeoFeatureModelSerializer):
     locality = serializers.SerializerMethodField()
     upz = serializers.SerializerMethodField()
     description = serializers.SerializerMethodField()
-    geometry = GeometrySerializerMethodField()
 
     class Meta:
         model = Report
-        geo_field = "geometry"
+        geo_field = "public_location"
         id_field = "id"
         fields = [
             "id",
@@ -295,19 +310,22 @@ class PublicReportSerializer(GeoFeatureModelSerializer):
             "closed_at",
         ]
 
-    def get_geometry(self, obj):
-        # Always the generalised point; sensitive categories have none (and never get one here).
-        if obj.category.sensitive:
-            return None
-        return obj.public_location
+    def to_representation(self, instance):
+        feature = super().to_representation(instance)
+        # Always the generalised point; sensitive categories have none, whatever is stored.
+        if instance.category.sensitive:
+            feature["geometry"] = None
+        return feature
 
+    @extend_schema_field(UnitSerializer)
     def get_locality(self, obj):
         return {"code": obj.locality.code, "name": obj.locality.name}
 
+    @extend_schema_field(UnitSerializer(allow_null=True))
     def get_upz(self, obj):
         return {"code": obj.upz.code, "name": obj.upz.name} if obj.upz_id else None
 
-    def get_description(self, obj):
+    def get_description(self, obj) -> str | None:
         # Sensitive reports may describe victims; their text is for the handling staff only.
         return None if obj.category.sensitive else obj.description
 
@@ -318,7 +336,7 @@ class NearbyReportSerializer(PublicReportSerializer):
     class Meta(PublicReportSerializer.Meta):
         fields = [*PublicReportSerializer.Meta.fields, "distance_m"]
 
-    def get_distance_m(self, obj):
+    def get_distance_m(self, obj) -> int:
         return round(obj.distance_m)
 
 
@@ -397,7 +415,7 @@ class StaffReportSerializer(GeoFeatureModelSerializer):
     def _user(self):
         return self.context["request"].user
 
-    def get_exact(self, obj):
+    def get_exact(self, obj) -> bool:
         return access.can_see_exact(self._user(), obj)
 
     def get_geometry(self, obj):
@@ -405,16 +423,18 @@ class StaffReportSerializer(GeoFeatureModelSerializer):
             return obj.location
         return None if obj.category.sensitive else obj.public_location
 
+    @extend_schema_field(UnitSerializer)
     def get_locality(self, obj):
         return {"code": obj.locality.code, "name": obj.locality.name}
 
+    @extend_schema_field(UnitSerializer(allow_null=True))
     def get_upz(self, obj):
         return {"code": obj.upz.code, "name": obj.upz.name} if obj.upz_id else None
 
-    def get_tracking_code(self, obj):
+    def get_tracking_code(self, obj) -> str | None:
         return obj.tracking_code if access.can_handle(self._user(), obj) else None
 
-    def get_contact(self, obj):
+    def get_contact(self, obj) -> dict | None:
         if not access.can_see_contact(self._user(), obj):
             return None
         contact = getattr(obj, "contact", None)
@@ -427,10 +447,10 @@ class StaffReportSerializer(GeoFeatureModelSerializer):
             "consent_at": contact.consent_at,
         }
 
-    def get_reporter_registered(self, obj):
+    def get_reporter_registered(self, obj) -> bool:
         return obj.reporter_id is not None
 
-    def get_can_handle(self, obj):
+    def get_can_handle(self, obj) -> bool:
         return access.can_handle(self._user(), obj)
 
 
@@ -441,7 +461,7 @@ class StaffReportDetailSerializer(StaffReportSerializer):
     class Meta(StaffReportSerializer.Meta):
         fields = [*StaffReportSerializer.Meta.fields, "history", "responses"]
 
-    def get_history(self, obj):
+    def get_history(self, obj) -> list[dict]:
         return [
             {
                 "from_status": step.from_status,
@@ -455,7 +475,7 @@ class StaffReportDetailSerializer(StaffReportSerializer):
             for step in obj.history.select_related("actor", "actor__staff").all()
         ]
 
-    def get_responses(self, obj):
+    def get_responses(self, obj) -> list[dict]:
         return [
             {"id": r.id, "body": r.body, "public": r.public, "created_at": r.created_at}
             for r in obj.responses.all()
