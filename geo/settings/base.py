@@ -145,6 +145,10 @@ REST_FRAMEWORK = {
     },
 }
 
+# Throttle counters and other cache users. The default (per-process memory) suits one process;
+# with several gunicorn workers set CACHE_URL (e.g. redis://… or dbcache://django_cache) so limits are shared.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # Citizen reports (reports/): public points are snapped to a grid of this many metres (EPSG:9377);
 # occurred_at may be this many seconds ahead of the server clock; nearby search radius (metres) and
 # window (days); how long an Idempotency-Key is remembered (hours).
