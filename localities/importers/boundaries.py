@@ -238,7 +238,8 @@ def read_units(source: str, spec: LayerSpec) -> list[SourceUnit]:
         raise BoundaryImportError(f"El archivo de {spec.label} ({where}) no tiene capas. (No layers.)")
     layer = ds[0]
     fields = {name.lower(): name for name in layer.fields}
-    required = [spec.code_field, spec.name_field] + ([spec.type_field] if spec.type_field else [])
+    # The type field (UPlTipo) is optional: without it a unit is rural when its code starts with UPR.
+    required = [spec.code_field, spec.name_field]
     missing = [name for name in required if name.lower() not in fields]
     if missing:
         raise BoundaryImportError(
@@ -255,7 +256,7 @@ def read_units(source: str, spec: LayerSpec) -> list[SourceUnit]:
         )
     srid = _layer_srid(layer, spec, where)
     code_field, name_field = fields[spec.code_field.lower()], fields[spec.name_field.lower()]
-    type_field = fields[spec.type_field.lower()] if spec.type_field else None
+    type_field = fields.get(spec.type_field.lower()) if spec.type_field else None
     expected = layer.num_feat
 
     units: list[SourceUnit] = []

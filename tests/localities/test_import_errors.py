@@ -225,3 +225,15 @@ def test_zipped_shapefile_is_read_and_a_corrupt_zip_is_refused(bogota_data_dir, 
     archive.write_bytes(archive.read_bytes()[:1000])
     with pytest.raises(BoundaryImportError, match="dañado o incompleto"):
         read_units(str(archive), UPZ)
+
+
+@pytest.mark.realdata
+def test_upper_case_fields_without_type_field_still_read(bogota_data_dir, tmp_path):
+    # Other exports of the same layer (e.g. the SDSCJ service) spell fields UPLCODIGO/UPLNOMBRE.
+    frame = geopandas.read_file(bogota_data_dir / "upz" / "UPla.shp").drop(columns=["UPlTipo"])
+    frame.columns = [c.upper() if c != "geometry" else c for c in frame.columns]
+    path = tmp_path / "upz.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    units = read_units(str(path), UPZ)
+    assert len(units) == 116
+    assert {u.code for u in units if u.rural} == {"UPR1", "UPR3", "UPR4", "UPR5"}
