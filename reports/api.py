@@ -19,8 +19,9 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
@@ -319,6 +320,29 @@ class ReportNearbyView(BaseView):
         body["days"] = int(getattr(settings, "REPORTS_NEARBY_DAYS", 30))
         body["sensitive"] = values["category"].sensitive
         return Response(body)
+
+
+class MyReportsPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class MyReportsView(ThrottleMessageMixin, generics.ListAPIView):
+    """The signed-in user's own reports, newest first, in the reporter's view (exact point, history)."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+    serializer_class = ReportDetailSerializer
+    pagination_class = MyReportsPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.report_list_of_reporter(user=self.request.user)
+
+    @extend_schema(summary="Mis reportes (cuenta registrada)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class ReportTrackView(BaseView):

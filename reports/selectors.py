@@ -59,6 +59,16 @@ def report_by_tracking_code(*, code: str) -> Report | None:
     )
 
 
+def report_list_of_reporter(*, user):
+    """Reports filed by `user` while signed in, newest first, with history, responses and photos."""
+    return (
+        Report.objects.filter(reporter=user)
+        .select_related("category", "locality", "upz", "contact")
+        .prefetch_related("history", "responses", "photos")
+        .order_by("-created_at", "-id")
+    )
+
+
 def report_staff_list(*, user):
     """Reports on `user`'s staff workbench (Report.objects.staff_scope), newest first."""
     return (

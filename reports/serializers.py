@@ -58,7 +58,7 @@ class UnitSerializer(serializers.Serializer):
         "type": "object",
         "properties": {
             "type": {"type": "string", "enum": ["Point"]},
-            "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+            "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3},
         },
         "example": {"type": "Point", "coordinates": [-74.0721, 4.6097]},
     }
@@ -84,7 +84,7 @@ class PointLocationField(serializers.Field):
         coords = data.get("coordinates")
         if (
             not isinstance(coords, list | tuple)
-            or len(coords) != 2
+            or len(coords) not in (2, 3)  # a third value (altitude, allowed by RFC 7946) is ignored
             or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords)
         ):
             self.fail("invalid")

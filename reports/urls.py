@@ -11,6 +11,7 @@ urlpatterns = [
     path("categories/", api.CategoryListView.as_view(), name="category-list"),
     path("reports/", api.ReportListCreateView.as_view(), name="report-list"),
     path("reports/nearby/", api.ReportNearbyView.as_view(), name="report-nearby"),
+    path("reports/mine/", api.MyReportsView.as_view(), name="report-mine"),
     re_path(rf"^reports/{TRACKING}/$", api.ReportTrackView.as_view(), name="report-track"),
     path("reports/<int:pk>/", api.ReportPublicDetailView.as_view(), name="report-public-detail"),
     path("reports/<int:pk>/supports/", api.ReportSupportView.as_view(), name="report-support"),

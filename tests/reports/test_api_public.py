@@ -321,3 +321,18 @@ def test_idempotency_multipart_fingerprint_includes_files(api, territory, hurto)
     assert Report.objects.count() == 1
     four = api.post(URL, {**form, "photos": [jpeg("red") for _ in range(4)]}, format="multipart")
     assert four.status_code == 400 and "photos" in four.json()
+
+
+def test_my_reports_lists_only_mine(territory, hurto, users):
+    mine = make_report(category=hurto, reporter=users["citizen"])
+    make_report(category=hurto, reporter=users["other_citizen"])
+    make_report(category=hurto)
+    data = client_for(users["citizen"]).get(f"{URL}mine/").json()
+    assert [r["tracking_code"] for r in data["results"]] == [mine.tracking_code]
+    assert data["results"][0]["location"]["coordinates"] == list(POINT_01)
+
+
+def test_location_with_altitude_is_accepted(api, territory, hurto):
+    response = post(api, body(location={"type": "Point", "coordinates": [*POINT_01, 2640]}))
+    assert response.status_code == 201
+    assert response.json()["location"]["coordinates"] == list(POINT_01)

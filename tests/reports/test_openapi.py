@@ -21,6 +21,7 @@ def test_every_reports_endpoint_is_documented(schema):
         "/api/categories/",
         "/api/reports/",
         "/api/reports/nearby/",
+        "/api/reports/mine/",
         "/api/reports/{tracking_code}/",
         "/api/reports/{id}/",
         "/api/reports/{id}/supports/",

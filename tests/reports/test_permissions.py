@@ -146,6 +146,7 @@ MATRIX = [
             admin=200,
         ),
     ),
+    ("my reports", "get", "/api/reports/mine/", None, expect(anonymous=401, rest=200)),
     ("me", "get", "/api/auth/me/", None, expect(anonymous=401, rest=200)),
     ("token revoke", "delete", "/api/auth/token/", None, expect(anonymous=401, rest=204)),
 ]
