@@ -117,6 +117,33 @@ class ReportQuerySet(models.QuerySet):
         """Reports still in an open workflow status."""
         return self.filter(status__in=("received", "in_review", "referred", "in_progress"))
 
+    def with_derived_first_response(self):
+        """Annotate `first_response_derived`: first response time recomputed from the history alone.
+
+        The earlier of the first public Response and the first real status change after creation
+        (initial `received` step and moderation notes excluded). Equals `first_response_at`, which is
+        kept on the row so statistics stay single-table; this is the audit of it.
+        """
+        from django.db.models import F as _F
+        from django.db.models import OuterRef, Subquery
+        from django.db.models.functions import Least
+
+        from .models import Response, StatusChange
+
+        first_public = (
+            Response.objects.filter(report=OuterRef("pk"), public=True)
+            .order_by("created_at")
+            .values("created_at")[:1]
+        )
+        first_step = (
+            StatusChange.objects.filter(report=OuterRef("pk"))
+            .exclude(from_status="")
+            .exclude(from_status=_F("to_status"))
+            .order_by("created_at")
+            .values("created_at")[:1]
+        )
+        return self.annotate(first_response_derived=Least(Subquery(first_public), Subquery(first_step)))
+
     # --- space ------------------------------------------------------------------------------------
     def within_metres(self, point: Point, metres: float, *, field: str = "location"):
         """Reports whose `field` (EPSG:4326) lies within `metres` of `point`, measured on the spheroid.

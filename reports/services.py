@@ -318,19 +318,20 @@ def report_transition(
     if current in CLOSED_STATUSES and not note:
         raise ValidationError({"note": ["Para reabrir un reporte cerrado explique por qué (note)."]})
 
-    now = timezone.now()
+    # The history row's own timestamp is the one used for closed_at / first_response_at, so the
+    # stored values equal what the history derives (ReportQuerySet.with_derived_first_response).
+    step = StatusChange.objects.create(
+        report=report, from_status=current, to_status=to_status, actor=actor, note=note
+    )
     report.status = to_status
     if to_status in CLOSED_STATUSES:
-        report.closed_at = now
+        report.closed_at = step.created_at
     else:
         report.closed_at = None
         if current == S.DUPLICATE:
             report.duplicate_of = None
-    _mark_first_response(report, now)
+    _mark_first_response(report, step.created_at)
     report.save()
-    StatusChange.objects.create(
-        report=report, from_status=current, to_status=to_status, actor=actor, note=note
-    )
     return report
 
 

@@ -256,3 +256,21 @@ def test_supports_one_per_account_and_device(territory, hurto, users):
     assert "phone-abc" not in stored.device_hash and len(stored.device_hash) == 64
     with pytest.raises(ValidationError):
         support_add(report=report)
+
+
+def test_first_response_is_derivable_from_history(territory, hurto, users):
+    staff = users["staff_01"]
+    untouched = make_report(category=hurto)
+    answered = make_report(category=hurto)
+    report_respond(report=answered, author=staff, body="Interna", public=False)
+    report_respond(report=answered, author=staff, body="Pública")
+    moved = make_report(category=hurto)
+    report_hide(report=moved, actor=users["moderator"], reason="x")
+    report_transition(report=moved, actor=staff, to_status="in_review")
+    report_respond(report=moved, author=staff, body="Luego")
+    rows = Report.objects.with_derived_first_response().filter(pk__in=[untouched.pk, answered.pk, moved.pk])
+    for row in rows:
+        assert row.first_response_derived == row.first_response_at
+    assert rows.get(pk=untouched.pk).first_response_derived is None
+    moved_row = rows.get(pk=moved.pk)
+    assert moved_row.first_response_derived == moved_row.history.get(to_status="in_review").created_at
