@@ -12,8 +12,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import access
-from .throttles import AuthThrottle, ThrottleMessageMixin
+from .. import access
+from ..throttles import AuthThrottle, ThrottleMessageMixin
 
 AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
 BAD_CREDENTIALS = "Usuario o contraseña incorrectos. Revíselos e intente de nuevo."

@@ -1,0 +1,40 @@
+"""Pieces shared by the reports API views: authentication order, error mapping, permission, pagination."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.views import APIView
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from .. import access
+from ..throttles import ThrottleMessageMixin
+
+# Token first: an anonymous request to a protected endpoint gets 401 with WWW-Authenticate: Token.
+AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+
+
+def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    """A Django ValidationError from a service as a field-level DRF 400."""
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"detail": exc.messages})
+
+
+class IsInstitutional(BasePermission):
+    """Locality staff, analysts, moderators and admins (the staff workbench)."""
+
+    message = "Esta sección es solo para funcionarios (alcaldías locales, Secretaría, moderación)."
+
+    def has_permission(self, request, view):
+        return access.is_staff_role(request.user)
+
+
+class ReportPagination(GeoJsonPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class BaseView(ThrottleMessageMixin, APIView):
+    authentication_classes = AUTHENTICATION
