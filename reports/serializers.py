@@ -10,7 +10,6 @@ import json
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework_gis.fields import GeometrySerializerMethodField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from geo.spatial import STORAGE_SRID, make_point
@@ -375,7 +374,6 @@ class StaffReportSerializer(GeoFeatureModelSerializer):
     status_label = serializers.CharField(source="get_status_display")
     locality = serializers.SerializerMethodField()
     upz = serializers.SerializerMethodField()
-    geometry = GeometrySerializerMethodField()
     exact = serializers.SerializerMethodField()
     tracking_code = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
@@ -384,7 +382,8 @@ class StaffReportSerializer(GeoFeatureModelSerializer):
 
     class Meta:
         model = Report
-        geo_field = "geometry"
+        # The exact point; to_representation swaps in the public one when the role may not see it.
+        geo_field = "location"
         id_field = "id"
         fields = [
             "id",
@@ -418,10 +417,12 @@ class StaffReportSerializer(GeoFeatureModelSerializer):
     def get_exact(self, obj) -> bool:
         return access.can_see_exact(self._user(), obj)
 
-    def get_geometry(self, obj):
-        if access.can_see_exact(self._user(), obj):
-            return obj.location
-        return None if obj.category.sensitive else obj.public_location
+    def to_representation(self, instance):
+        feature = super().to_representation(instance)
+        if not access.can_see_exact(self._user(), instance):
+            public = None if instance.category.sensitive else instance.public_location
+            feature["geometry"] = self.fields["location"].to_representation(public) if public else None
+        return feature
 
     @extend_schema_field(UnitSerializer)
     def get_locality(self, obj):

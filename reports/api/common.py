@@ -35,6 +35,13 @@ class ReportPagination(GeoJsonPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
 
+    def get_paginated_response_schema(self, view):
+        # drf-spectacular wraps list examples in the page envelope only when every envelope field
+        # carries an example value; GeoJsonPagination leaves `type` without one.
+        schema = super().get_paginated_response_schema(view)
+        schema["properties"]["type"]["example"] = "FeatureCollection"
+        return schema
+
 
 class BaseView(ThrottleMessageMixin, APIView):
     authentication_classes = AUTHENTICATION

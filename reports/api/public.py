@@ -79,8 +79,8 @@ CREATED_EXAMPLE = {
         "group": "seguridad",
         "sensitive": False,
     },
-    "locality": {"code": "17", "name": "LA CANDELARIA"},
-    "upz": {"code": "94", "name": "LA CANDELARIA"},
+    "locality": {"code": "17", "name": "La Candelaria"},
+    "upz": {"code": "94", "name": "La Candelaria"},
     "location": {"type": "Point", "coordinates": [-74.0721, 4.6097]},
     "public_location": {"type": "Point", "coordinates": [-74.0719, 4.6096]},
     "history": [
@@ -121,25 +121,17 @@ class ReportListCreateView(ThrottleMessageMixin, generics.ListAPIView):
         ),
         examples=[
             OpenApiExample(
-                "Página",
+                "Reporte público",
                 value={
-                    "type": "FeatureCollection",
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "features": [
-                        {
-                            "id": 1532,
-                            "type": "Feature",
-                            "geometry": {"type": "Point", "coordinates": [-74.0719, 4.6096]},
-                            "properties": {
-                                "category": "hurto",
-                                "status": "in_progress",
-                                "locality": {"code": "17", "name": "LA CANDELARIA"},
-                                "support_count": 4,
-                            },
-                        }
-                    ],
+                    "id": 1532,
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [-74.0719, 4.6096]},
+                    "properties": {
+                        "category": "hurto",
+                        "status": "in_progress",
+                        "locality": {"code": "17", "name": "La Candelaria"},
+                        "support_count": 4,
+                    },
                 },
                 response_only=True,
             )
