@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.functions import Length
 
 from .models import Locality, Upz
@@ -42,20 +42,37 @@ def locate_point(point: Point) -> Location | None:
     return Location(locality=locality, upz=upz)
 
 
-def locate_many(coords: Sequence[tuple[float, float]]) -> list[tuple[int | None, int | None]]:
-    """(locality id, UPZ id) for each (lon, lat) in EPSG:4326, in input order, in one query.
+# From this many points on, locate_many indexes the points instead of probing the parts' index once
+# per point (see _locate_many_indexed). Below it, the per-point LATERAL probes are cheaper than
+# creating a temporary table.
+LOCATE_MANY_INDEXED_FROM = 2000
 
-    Same rules as `locate_point` (lowest code wins on a border; None outside). Raw SQL because the
-    ORM cannot join an unnested array of points against the subdivided parts with LATERAL.
+
+def locate_many(coords: Sequence[tuple[float, float]]) -> list[tuple[int | None, int | None]]:
+    """(locality id, UPZ id) for each (lon, lat) in EPSG:4326, in input order.
+
+    Same rules as `locate_point` (lowest code wins on a border; None outside). One query for small
+    inputs; large inputs go through a temporary GiST-indexed table of the points (about 4× faster
+    on 100,000 points, bench/locate.py).
     """
     if not coords:
         return []
     lons = [float(c[0]) for c in coords]
     lats = [float(c[1]) for c in coords]
+    if len(coords) >= LOCATE_MANY_INDEXED_FROM:
+        return _locate_many_indexed(lons, lats)
+    return _locate_many_lateral(lons, lats)
+
+
+def _locate_many_lateral(lons: list[float], lats: list[float]) -> list[tuple[int | None, int | None]]:
+    # Raw SQL: the ORM cannot join an unnested array of points against the subdivided parts with
+    # LATERAL. Each point probes the GiST index of the parts; the active version is looked up once
+    # (an InitPlan), not joined per point.
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            WITH pts AS (
+            WITH active AS (SELECT id FROM localities_boundaryversion WHERE active),
+            pts AS (
                 SELECT ord, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom
                 FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(lon, lat, ord)
             )
@@ -64,15 +81,13 @@ def locate_many(coords: Sequence[tuple[float, float]]) -> list[tuple[int | None,
             LEFT JOIN LATERAL (
                 SELECT l.id FROM localities_localitypart p
                 JOIN localities_locality l ON l.id = p.locality_id
-                JOIN localities_boundaryversion v ON v.id = p.version_id AND v.active
-                WHERE ST_Covers(p.geom, pts.geom)
+                WHERE p.version_id = (SELECT id FROM active) AND ST_Covers(p.geom, pts.geom)
                 ORDER BY l.code LIMIT 1
             ) loc ON true
             LEFT JOIN LATERAL (
                 SELECT u.id FROM localities_upzpart p
                 JOIN localities_upz u ON u.id = p.upz_id
-                JOIN localities_boundaryversion v ON v.id = p.version_id AND v.active
-                WHERE ST_Covers(p.geom, pts.geom)
+                WHERE p.version_id = (SELECT id FROM active) AND ST_Covers(p.geom, pts.geom)
                 ORDER BY u.code LIMIT 1
             ) upz ON true
             ORDER BY pts.ord
@@ -80,6 +95,52 @@ def locate_many(coords: Sequence[tuple[float, float]]) -> list[tuple[int | None,
             [lons, lats],
         )
         return [(row[1], row[2]) for row in cursor.fetchall()]
+
+
+def _locate_many_indexed(lons: list[float], lats: list[float]) -> list[tuple[int | None, int | None]]:
+    # Raw SQL with a temporary table: one GiST index probe per point costs about 8 µs, which
+    # dominates large batches. Indexing the points instead (≈0.1 s per 100,000) lets PostgreSQL walk
+    # the few thousand parts once each and fetch the points inside every part from that index.
+    # The table lives only inside this savepoint/transaction and is dropped before returning.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE locate_many_pts (ord bigint, geom geometry(Point, 4326))")
+        cursor.execute(
+            """
+            INSERT INTO locate_many_pts
+            SELECT ord, ST_SetSRID(ST_MakePoint(lon, lat), 4326)
+            FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(lon, lat, ord)
+            """,
+            [lons, lats],
+        )
+        cursor.execute("CREATE INDEX ON locate_many_pts USING gist (geom)")
+        cursor.execute("ANALYZE locate_many_pts")
+        cursor.execute(
+            """
+            WITH active AS (SELECT id FROM localities_boundaryversion WHERE active),
+            loc AS (
+                SELECT DISTINCT ON (t.ord) t.ord, l.id
+                FROM localities_localitypart p
+                JOIN locate_many_pts t ON ST_Covers(p.geom, t.geom)
+                JOIN localities_locality l ON l.id = p.locality_id
+                WHERE p.version_id = (SELECT id FROM active)
+                ORDER BY t.ord, l.code
+            ),
+            upz AS (
+                SELECT DISTINCT ON (t.ord) t.ord, u.id
+                FROM localities_upzpart p
+                JOIN locate_many_pts t ON ST_Covers(p.geom, t.geom)
+                JOIN localities_upz u ON u.id = p.upz_id
+                WHERE p.version_id = (SELECT id FROM active)
+                ORDER BY t.ord, u.code
+            )
+            SELECT t.ord, loc.id, upz.id
+            FROM locate_many_pts t LEFT JOIN loc USING (ord) LEFT JOIN upz USING (ord)
+            ORDER BY t.ord
+            """
+        )
+        rows = cursor.fetchall()
+        cursor.execute("DROP TABLE locate_many_pts")
+    return [(row[1], row[2]) for row in rows]
 
 
 def locality_list(*, simplify_metres: float | None = None):

@@ -108,3 +108,25 @@ def test_a_point_on_a_real_shared_border_resolves_to_one_unit_always_the_same(cl
     bulk = locate_many([(lon, lat)] * 3)
     assert len(set(bulk)) == 1
     assert Locality.objects.get(pk=bulk[0][0]).code == min(covering)
+
+
+def test_large_batches_agree_with_small_batches_on_the_real_territory(real_territory):
+    """Large inputs take the indexed-points path, small ones the per-point path: same answers."""
+    from django.db import connection
+
+    from localities.selectors import LOCATE_MANY_INDEXED_FROM
+
+    n = LOCATE_MANY_INDEXED_FROM + 500
+    with connection.cursor() as cursor:
+        # Seeded random points in the city's bounding box, so some fall outside Bogotá.
+        cursor.execute(
+            "SELECT ST_X(g.geom), ST_Y(g.geom) FROM (SELECT (ST_Dump(ST_GeneratePoints("
+            "ST_MakeEnvelope(-74.46, 3.72, -73.98, 4.84, 4326), %s, 11))).geom) g",
+            [n],
+        )
+        coords = cursor.fetchall()
+    large = locate_many(coords)
+    small = [pair for start in range(0, n, 500) for pair in locate_many(coords[start : start + 500])]
+    assert large == small
+    located = sum(1 for loc, _ in large if loc is not None)
+    assert 0 < located < n
