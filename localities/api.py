@@ -14,10 +14,10 @@ from .filters import UpzFilter
 from .selectors import locality_get, locality_list, locate_point, upz_list
 from .serializers import (
     SIMPLIFY_MAX_METRES,
-    LocalityListQuerySerializer,
     LocalitySerializer,
     LocateQuerySerializer,
     LocationSerializer,
+    SimplifyQuerySerializer,
     UpzSerializer,
 )
 
@@ -65,7 +65,7 @@ class LocalityListView(APIView):
         ],
     )
     def get(self, request):
-        query = _validated(LocalityListQuerySerializer, request)
+        query = _validated(SimplifyQuerySerializer, request)
         localities = locality_list(simplify_metres=query.get("simplify"))
         return Response(LocalitySerializer(localities, many=True).data)
 
@@ -95,7 +95,7 @@ class LocalityDetailView(APIView):
         },
     )
     def get(self, request, code: str):
-        query = _validated(LocalityListQuerySerializer, request)
+        query = _validated(SimplifyQuerySerializer, request)
         locality = locality_get(code=code, simplify_metres=query.get("simplify"))
         if locality is None:
             raise NotFound(
@@ -110,7 +110,8 @@ class LocalityDetailView(APIView):
     summary="UPZ y UPR (GeoJSON FeatureCollection)",
     description=(
         "Unidades de planeamiento de la versión activa: 112 UPZ urbanas y 4 UPR rurales (`rural`: true). "
-        "Filtre por localidad con `?locality=<código>`."
+        "Filtre por localidad con `?locality=<código>` y por tipo con `?rural=false`; `?simplify=<metros>` "
+        "simplifica los polígonos como en /api/localities/."
     ),
     parameters=[
         OpenApiParameter(
@@ -119,6 +120,7 @@ class LocalityDetailView(APIView):
             description="Código de localidad de dos dígitos (01 a 20); uno desconocido responde 400.",
             examples=[OpenApiExample("Usaquén", value="01")],
         ),
+        SIMPLIFY_PARAMETER,
     ],
     responses={200: UpzSerializer(many=True), 400: VALIDATION_ERROR},
 )
@@ -131,7 +133,8 @@ class UpzListView(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        return upz_list()
+        query = _validated(SimplifyQuerySerializer, self.request)
+        return upz_list(simplify_metres=query.get("simplify"))
 
 
 class OutsideBogota(NotFound):

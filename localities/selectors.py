@@ -154,8 +154,9 @@ def locality_get(*, code: str, simplify_metres: float | None = None) -> Locality
     return locality_list(simplify_metres=simplify_metres).filter(code=code).first()
 
 
-def upz_list():
-    """UPZ and UPR of the active version with their locality and `shape` (EPSG:4326).
+def upz_list(*, simplify_metres: float | None = None):
+    """UPZ and UPR of the active version with their locality and `shape` (EPSG:4326, optionally
+    simplified in EPSG:9377 with a tolerance in metres).
 
     Ordered by locality, then UPZ in numeric code order, then the rural UPR.
     """
@@ -163,6 +164,6 @@ def upz_list():
         Upz.objects.current()
         .select_related("locality")
         .defer("locality__geom")
-        .with_shape()
+        .with_shape(simplify_metres)
         .order_by("locality__code", "rural", Length("code"), "code")
     )

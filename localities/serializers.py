@@ -65,8 +65,8 @@ class UpzSerializer(GeoFeatureModelSerializer):
         fields = ["code", "name", "locality", "rural"]
 
 
-class LocalityListQuerySerializer(serializers.Serializer):
-    """Query string of the locality endpoints."""
+class SimplifyQuerySerializer(serializers.Serializer):
+    """`?simplify=<metres>` of the locality and UPZ lists (and the locality detail)."""
 
     simplify = serializers.FloatField(
         required=False,

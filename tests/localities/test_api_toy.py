@@ -119,6 +119,16 @@ def test_simplify_out_of_range_or_not_numeric_is_a_400_naming_the_field(client, 
     assert "simplify" in body["simplify"][0]
 
 
+def test_upz_list_can_be_simplified_too(client):
+    version = make_territory()
+    Upz.objects.filter(version=version, code="1").update(geom=_circle(-74.07, 4.62, 0.01, 400))
+    full = client.get("/api/upz/?locality=01").json()["features"][0]["geometry"]
+    simplified = client.get("/api/upz/?locality=01&simplify=50").json()["features"][0]["geometry"]
+    assert _vertex_count(simplified) < _vertex_count(full) == 401
+    response = client.get("/api/upz/?simplify=-1")
+    assert response.status_code == 400 and "simplify" in response.json()
+
+
 def test_simplify_upper_bound_is_accepted(client):
     make_territory()
     assert client.get("/api/localities/?simplify=5000").status_code == 200
