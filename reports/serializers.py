@@ -52,6 +52,21 @@ class UnitSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class UnitsMixin(serializers.Serializer):
+    """`locality` and `upz` of a report as {code, name} (upz may be null)."""
+
+    locality = serializers.SerializerMethodField()
+    upz = serializers.SerializerMethodField()
+
+    @extend_schema_field(UnitSerializer)
+    def get_locality(self, obj):
+        return {"code": obj.locality.code, "name": obj.locality.name}
+
+    @extend_schema_field(UnitSerializer(allow_null=True))
+    def get_upz(self, obj):
+        return {"code": obj.upz.code, "name": obj.upz.name} if obj.upz_id else None
+
+
 @extend_schema_field(
     {
         "type": "object",
@@ -190,15 +205,13 @@ class PublicResponseSerializer(serializers.ModelSerializer):
         fields = ["body", "created_at"]
 
 
-class ReportDetailSerializer(serializers.ModelSerializer):
+class ReportDetailSerializer(UnitsMixin, serializers.ModelSerializer):
     """What the reporter (holder of the tracking code) sees: their report in full, minus staff data."""
 
     category = CategoryBriefSerializer()
     status_label = serializers.CharField(source="get_status_display")
     location = PointLocationField()
     public_location = PointLocationField()
-    locality = serializers.SerializerMethodField()
-    upz = serializers.SerializerMethodField()
     history = serializers.SerializerMethodField()
     responses = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
@@ -234,14 +247,6 @@ class ReportDetailSerializer(serializers.ModelSerializer):
             "contact_saved",
         ]
 
-    @extend_schema_field(UnitSerializer)
-    def get_locality(self, obj):
-        return {"code": obj.locality.code, "name": obj.locality.name}
-
-    @extend_schema_field(UnitSerializer(allow_null=True))
-    def get_upz(self, obj):
-        return {"code": obj.upz.code, "name": obj.upz.name} if obj.upz_id else None
-
     @extend_schema_field(HistoryStepSerializer(many=True))
     def get_history(self, obj):
         return HistoryStepSerializer(obj.history.all(), many=True).data
@@ -275,7 +280,7 @@ class ReportDetailSerializer(serializers.ModelSerializer):
 # --- public outputs ------------------------------------------------------------------------------------
 
 
-class PublicReportSerializer(GeoFeatureModelSerializer):
+class PublicReportSerializer(UnitsMixin, GeoFeatureModelSerializer):
     """A public GeoJSON Feature: generalised point (null for sensitive categories), no identity."""
 
     category = serializers.CharField(source="category.code")
@@ -283,8 +288,6 @@ class PublicReportSerializer(GeoFeatureModelSerializer):
     group = serializers.CharField(source="category.group")
     sensitive = serializers.BooleanField(source="category.sensitive")
     status_label = serializers.CharField(source="get_status_display")
-    locality = serializers.SerializerMethodField()
-    upz = serializers.SerializerMethodField()
     description = serializers.SerializerMethodField()
 
     class Meta:
@@ -315,14 +318,6 @@ class PublicReportSerializer(GeoFeatureModelSerializer):
         if instance.category.sensitive:
             feature["geometry"] = None
         return feature
-
-    @extend_schema_field(UnitSerializer)
-    def get_locality(self, obj):
-        return {"code": obj.locality.code, "name": obj.locality.name}
-
-    @extend_schema_field(UnitSerializer(allow_null=True))
-    def get_upz(self, obj):
-        return {"code": obj.upz.code, "name": obj.upz.name} if obj.upz_id else None
 
     def get_description(self, obj) -> str | None:
         # Sensitive reports may describe victims; their text is for the handling staff only.
@@ -366,14 +361,12 @@ class SupportOutputSerializer(serializers.Serializer):
 # --- staff ---------------------------------------------------------------------------------------------
 
 
-class StaffReportSerializer(GeoFeatureModelSerializer):
+class StaffReportSerializer(UnitsMixin, GeoFeatureModelSerializer):
     """A report on the staff workbench: exact point when the role allows it (else the public one),
     contact only for the staff handling it, tracking code only for them too."""
 
     category = CategoryBriefSerializer()
     status_label = serializers.CharField(source="get_status_display")
-    locality = serializers.SerializerMethodField()
-    upz = serializers.SerializerMethodField()
     exact = serializers.SerializerMethodField()
     tracking_code = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
@@ -423,14 +416,6 @@ class StaffReportSerializer(GeoFeatureModelSerializer):
             public = None if instance.category.sensitive else instance.public_location
             feature["geometry"] = self.fields["location"].to_representation(public) if public else None
         return feature
-
-    @extend_schema_field(UnitSerializer)
-    def get_locality(self, obj):
-        return {"code": obj.locality.code, "name": obj.locality.name}
-
-    @extend_schema_field(UnitSerializer(allow_null=True))
-    def get_upz(self, obj):
-        return {"code": obj.upz.code, "name": obj.upz.name} if obj.upz_id else None
 
     def get_tracking_code(self, obj) -> str | None:
         return obj.tracking_code if access.can_handle(self._user(), obj) else None
