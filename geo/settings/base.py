@@ -159,6 +159,11 @@ REPORTS_NEARBY_MAX_METRES = env.int("REPORTS_NEARBY_MAX_METRES", default=1000)
 REPORTS_NEARBY_DAYS = env.int("REPORTS_NEARBY_DAYS", default=30)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 
+# Maps (maps/): public aggregates hide cells/units with fewer reports than this (k-anonymity floor);
+# the heatmap rollup is refreshed by a map request when older than this many seconds.
+PUBLIC_MIN_COUNT = env.int("PUBLIC_MIN_COUNT", default=3)
+MAPS_ROLLUP_MAX_AGE_SECONDS = env.int("MAPS_ROLLUP_MAX_AGE_SECONDS", default=300)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Convive Bogotá API",
     "DESCRIPTION": (
