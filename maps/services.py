@@ -1,0 +1,108 @@
+"""Writes of the maps app: keeping the report rollups (maps_reportcell) up to date."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import ROLLUP_CELL_METRES, RollupState
+
+STATE_NAME = "reportcell"
+# Any 64-bit number unique to this lock: only one refresh runs at a time.
+_LOCK_KEY = 0x4D415053_524F4C4C  # "MAPSROLL"
+
+# Raw SQL: one INSERT … SELECT aggregating the base table in PostGIS (the ORM cannot group by an
+# expression on ST_Transform and insert the result in the same statement). `public` mirrors
+# ReportQuerySet.public(): not hidden, status neither rejected nor duplicate.
+_INSERT_SQL = f"""
+INSERT INTO maps_reportcell
+    (cell_x, cell_y, day, locality_code, upz_code, category_id, sensitive, public,
+     n, resolved, responded, response_secs)
+SELECT
+    floor(ST_X(p) / {ROLLUP_CELL_METRES})::int, floor(ST_Y(p) / {ROLLUP_CELL_METRES})::int, day,
+    locality_code, upz_code, category_id, sensitive, public,
+    count(*), count(*) FILTER (WHERE status = 'resolved'), count(first_response_at),
+    coalesce(sum(extract(epoch FROM first_response_at - created_at)), 0)
+FROM (
+    SELECT ST_Transform(r.location, 9377) AS p,
+           (r.created_at AT TIME ZONE %(tz)s)::date AS day,
+           l.code AS locality_code, coalesce(u.code, '') AS upz_code, r.category_id,
+           c.sensitive, (NOT r.hidden AND r.status NOT IN ('rejected', 'duplicate')) AS public,
+           r.status, r.first_response_at, r.created_at
+    FROM reports_report r
+    JOIN reports_category c ON c.id = r.category_id
+    JOIN localities_locality l ON l.id = r.locality_id
+    LEFT JOIN localities_upz u ON u.id = r.upz_id
+    WHERE {{where}}
+) s
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+"""
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    full: bool
+    days: int
+    rows: int
+    watermark: datetime | None
+
+
+def rollups_refresh(*, full: bool = False) -> RefreshResult:
+    """Bring maps_reportcell up to date with reports_report.
+
+    Incremental (default): recompute only the local days (America/Bogota) of reports updated since
+    the last refresh (Report.updated_at > watermark). `full=True` rebuilds everything (needed after
+    hard deletes, which leave no updated_at behind). Serialised with an advisory lock.
+    """
+    tz = settings.TIME_ZONE
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        state = RollupState.objects.select_for_update().filter(name=STATE_NAME).first()
+        cursor.execute("SELECT max(updated_at) FROM reports_report")
+        new_watermark = cursor.fetchone()[0]
+        if full or state is None:
+            cursor.execute("TRUNCATE maps_reportcell")
+            cursor.execute(_INSERT_SQL.format(where="true"), {"tz": tz})
+            rows, days = cursor.rowcount, -1
+            full = True
+        else:
+            cursor.execute(
+                "SELECT array_agg(DISTINCT (created_at AT TIME ZONE %(tz)s)::date) FROM reports_report "
+                "WHERE updated_at > %(wm)s",
+                {"tz": tz, "wm": state.watermark},
+            )
+            changed = cursor.fetchone()[0] or []
+            rows = 0
+            if changed:
+                cursor.execute("DELETE FROM maps_reportcell WHERE day = ANY(%(days)s)", {"days": changed})
+                cursor.execute(
+                    _INSERT_SQL.format(where="(r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"),
+                    {"tz": tz, "days": changed},
+                )
+                rows = cursor.rowcount
+            days = len(changed)
+        now = timezone.now()
+        RollupState.objects.update_or_create(
+            name=STATE_NAME,
+            defaults={"refreshed_at": now, "watermark": new_watermark or (state.watermark if state else now)},
+        )
+    if full:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE maps_reportcell")
+    return RefreshResult(full=full, days=days, rows=rows, watermark=new_watermark)
+
+
+def rollups_ensure_fresh(*, max_age_seconds: int | None = None) -> bool:
+    """Refresh incrementally when the last refresh is older than settings.MAPS_ROLLUP_MAX_AGE_SECONDS.
+
+    Returns True when it refreshed. Cheap when nothing changed (one indexed max()).
+    """
+    if max_age_seconds is None:
+        max_age_seconds = settings.MAPS_ROLLUP_MAX_AGE_SECONDS
+    state = RollupState.objects.filter(name=STATE_NAME).first()
+    if state is not None and (timezone.now() - state.refreshed_at).total_seconds() < max_age_seconds:
+        return False
+    rollups_refresh()
+    return True
