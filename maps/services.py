@@ -16,12 +16,12 @@ _LOCK_KEY = 0x4D415053_524F4C4C  # "MAPSROLL"
 # Raw SQL: one INSERT … SELECT aggregating the base table in PostGIS (the ORM cannot group by an
 # expression on ST_Transform and insert the result in the same statement). `public` mirrors
 # ReportQuerySet.public(): not hidden, status neither rejected nor duplicate.
-_INSERT_SQL = f"""
+_INSERT_SQL = """
 INSERT INTO maps_reportcell
     (cell_x, cell_y, day, locality_code, upz_code, category_id, sensitive, public,
      n, resolved, responded, response_secs)
 SELECT
-    floor(ST_X(p) / {ROLLUP_CELL_METRES})::int, floor(ST_Y(p) / {ROLLUP_CELL_METRES})::int, day,
+    floor(ST_X(p) / %(cell)s)::int, floor(ST_Y(p) / %(cell)s)::int, day,
     locality_code, upz_code, category_id, sensitive, public,
     count(*), count(*) FILTER (WHERE status = 'resolved'), count(first_response_at),
     coalesce(sum(extract(epoch FROM first_response_at - created_at)), 0)
@@ -35,10 +35,10 @@ FROM (
     JOIN reports_category c ON c.id = r.category_id
     JOIN localities_locality l ON l.id = r.locality_id
     LEFT JOIN localities_upz u ON u.id = r.upz_id
-    WHERE {{where}}
+    WHERE {where}
 ) s
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-"""
+"""  # {where} is one of two fixed strings below
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
         new_watermark = cursor.fetchone()[0]
         if full or state is None:
             cursor.execute("TRUNCATE maps_reportcell")
-            cursor.execute(_INSERT_SQL.format(where="true"), {"tz": tz})
+            cursor.execute(_INSERT_SQL.format(where="true"), {"tz": tz, "cell": ROLLUP_CELL_METRES})
             rows, days = cursor.rowcount, -1
             full = True
         else:
@@ -79,7 +79,7 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
                 cursor.execute("DELETE FROM maps_reportcell WHERE day = ANY(%(days)s)", {"days": changed})
                 cursor.execute(
                     _INSERT_SQL.format(where="(r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"),
-                    {"tz": tz, "days": changed},
+                    {"tz": tz, "days": changed, "cell": ROLLUP_CELL_METRES},
                 )
                 rows = cursor.rowcount
             days = len(changed)
