@@ -1,0 +1,161 @@
+"""Hot spots: Getis-Ord Gi* on grid counts (numpy), with two-sided normal p-values and optional FDR.
+
+Method
+- Counts are binned on square or hexagonal cells of `cell` metres (EPSG:9377), as in the heatmap.
+- Study area: every cell holding reports plus every empty cell adjacent to one (zeros matter to
+  Gi*; far-away empty land such as the rural south does not enter, or everything urban turns hot).
+- Neighbours: contiguity on the grid, the cell itself included (Gi*): queen (8) for squares, the 6
+  sides for hexagons; binary weights.
+- Gi* = (Σ_j w_ij x_j − x̄ W_i) / (S √((n W_i − W_i²)/(n − 1))), with S the population standard
+  deviation of the counts over the n study cells (Getis & Ord 1992, Ord & Getis 1995). Gi* is a
+  z-score; p = erfc(|z|/√2) (two-sided).
+- Class: hot (z > 0) or cold (z < 0) when significant at `alpha` (default 0.05), else
+  not_significant. With correction="fdr" (default) significance uses the Benjamini–Hochberg
+  procedure over all cells, which keeps the share of false discoveries at alpha across thousands of
+  cells; correction="none" compares each p with alpha.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..filters import MapFilters, ViewerScope
+from .grid import base_cells, bin_cells, cell_polygons, suppression_mask, to_lonlat
+
+SQUARE_NEIGHBOURS = [(di, dj) for di in (-1, 0, 1) for dj in (-1, 0, 1)]
+HEX_NEIGHBOURS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, 1)]
+
+
+def getis_ord_gi_star(
+    a: np.ndarray, b: np.ndarray, x: np.ndarray, offsets: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gi* z-scores and two-sided p-values for values x at integer grid keys (a, b).
+
+    `offsets` are the neighbour offsets including (0, 0). Cells missing from (a, b) are outside the
+    study area (not zeros).
+    """
+    n = len(x)
+    if n < 3:
+        return np.zeros(n), np.ones(n)
+    index = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(a, b, strict=True))}
+    x = x.astype(float)
+    mean = x.mean()
+    s = math.sqrt(max((x * x).mean() - mean * mean, 0.0))
+    lag = np.zeros(n)
+    w = np.zeros(n)
+    for di, dj in offsets:
+        for k in range(n):
+            other = index.get((int(a[k]) + di, int(b[k]) + dj))
+            if other is not None:
+                lag[k] += x[other]
+                w[k] += 1
+    if s == 0:
+        return np.zeros(n), np.ones(n)
+    denom = s * np.sqrt(np.maximum(n * w - w * w, 0) / (n - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(denom > 0, (lag - mean * w) / denom, 0.0)
+    p = np.array([math.erfc(abs(v) / math.sqrt(2)) for v in z])
+    return z, p
+
+
+def benjamini_hochberg(p: np.ndarray, alpha: float) -> np.ndarray:
+    """Boolean mask of discoveries at false discovery rate `alpha` (Benjamini–Hochberg step-up)."""
+    m = len(p)
+    if m == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.argsort(p)
+    thresholds = alpha * np.arange(1, m + 1) / m
+    passed = p[order] <= thresholds
+    significant = np.zeros(m, dtype=bool)
+    if passed.any():
+        last = np.nonzero(passed)[0].max()
+        significant[order[: last + 1]] = True
+    return significant
+
+
+def _study_area(a, b, n, offsets):
+    """Cells with counts plus their empty neighbours (count 0)."""
+    present = {(int(i), int(j)) for i, j in zip(a, b, strict=True)}
+    extra = set()
+    for i, j in present:
+        for di, dj in offsets:
+            key = (i + di, j + dj)
+            if key not in present:
+                extra.add(key)
+    if not extra:
+        return a, b, n, np.zeros(len(n), dtype=bool)
+    ea = np.array([k[0] for k in extra], dtype=np.int64)
+    eb = np.array([k[1] for k in extra], dtype=np.int64)
+    return (
+        np.concatenate([a, ea]),
+        np.concatenate([b, eb]),
+        np.concatenate([n, np.zeros(len(ea), dtype=np.int64)]),
+        np.concatenate([np.zeros(len(n), dtype=bool), np.ones(len(ea), dtype=bool)]),
+    )
+
+
+def hotspot_cells(
+    *,
+    filters: MapFilters,
+    scope: ViewerScope,
+    cell: int,
+    shape: str,
+    alpha: float = 0.05,
+    correction: str = "fdr",
+) -> dict:
+    """GeoJSON FeatureCollection (EPSG:4326) of study-area cells with z_score, p_value and class.
+
+    `count` is null (and `suppressed` true) where it is below k for a caller without full detail;
+    the cell's z-score is still shown because it summarises the neighbourhood, not the cell alone.
+    """
+    binned = bin_cells(base_cells(filters, scope), shape, float(cell))
+    offsets = SQUARE_NEIGHBOURS if shape == "square" else HEX_NEIGHBOURS
+    a, b, n, _empty = _study_area(binned.a, binned.b, binned.n, offsets)
+    privileged = np.concatenate([binned.privileged, np.ones(len(a) - len(binned.a), dtype=bool)])
+    z, p = getis_ord_gi_star(a, b, n, offsets)
+    significant = benjamini_hochberg(p, alpha) if correction == "fdr" else p <= alpha
+    hidden = suppression_mask(n, privileged, scope) & (n > 0)
+    features = []
+    if len(n):
+        rings = cell_polygons(shape, float(cell), a, b)
+        lon, lat = to_lonlat(rings[:, :, 0].ravel(), rings[:, :, 1].ravel())
+        lon = np.round(np.asarray(lon).reshape(rings.shape[:2]), 6)
+        lat = np.round(np.asarray(lat).reshape(rings.shape[:2]), 6)
+        for k in range(len(n)):
+            klass = "not_significant"
+            if significant[k]:
+                klass = "hot" if z[k] > 0 else "cold"
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": f"{shape}:{int(a[k])}:{int(b[k])}",
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [[[float(x), float(y)] for x, y in zip(lon[k], lat[k], strict=True)]],
+                    },
+                    "properties": {
+                        "count": None if hidden[k] else int(n[k]),
+                        "suppressed": bool(hidden[k]),
+                        "z_score": round(float(z[k]), 4),
+                        "p_value": round(float(p[k]), 6),
+                        "class": klass,
+                    },
+                }
+            )
+    classes = [f["properties"]["class"] for f in features]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "meta": {
+            "cell_metres": cell,
+            "shape": shape,
+            "alpha": alpha,
+            "correction": correction,
+            "neighbours": "queen" if shape == "square" else "hex",
+            "cells": len(features),
+            "hot": classes.count("hot"),
+            "cold": classes.count("cold"),
+        },
+    }

@@ -1,0 +1,145 @@
+"""Statistics per locality or UPZ, computed in PostgreSQL over reports_report (one query).
+
+For the period [date_from, date_to] (inclusive local dates; default: the last 365 days):
+- count: reports received;
+- rate_per_10k: count per 10,000 inhabitants (localities: Population of the latest year ≤ the
+  period's last year, else the earliest; UPZ: the Laboratorio Urbano table, which has no year);
+- previous_count, change, change_pct: against the previous period of equal length;
+- median_response_hours: median of first_response_at − created_at (percentile_cont), over the
+  reports that got a first response;
+- share_resolved: resolved reports / count.
+Public callers: public reports only; a unit with count < k has every figure nulled
+(`suppressed: true`), and the change is nulled when the previous count is < k.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from ..filters import MapFilters, ViewerScope, public_min_count
+
+DEFAULT_DAYS = 365
+
+
+def _period(filters: MapFilters) -> MapFilters:
+    today = timezone.localdate()
+    end = filters.date_to or today
+    start = filters.date_from or (end - timedelta(days=DEFAULT_DAYS - 1))
+    return filters.with_period(start, end)
+
+
+def _sql(level: str, scope: ViewerScope, filters: MapFilters) -> tuple[str, dict]:
+    unit = "l.code" if level == "locality" else "u.code"
+    unit_locality = "l.code"
+    clauses = ["r.created_at >= %(prev_start)s", "r.created_at < %(end)s"]
+    params: dict = {}
+    if filters.locality:
+        clauses.append("l.code = ANY(%(locality)s)")
+        params["locality"] = list(filters.locality)
+    if filters.upz:
+        clauses.append("u.code = ANY(%(upz)s)")
+        params["upz"] = list(filters.upz)
+    if filters.category:
+        clauses.append("c.code = ANY(%(category)s)")
+        params["category"] = list(filters.category)
+    if level == "upz":
+        clauses.append("u.code IS NOT NULL")
+    public = "(NOT r.hidden AND r.status NOT IN ('rejected', 'duplicate'))"
+    if scope.full:
+        privileged = "true"
+    elif scope.locality_codes:
+        params["own"] = list(scope.locality_codes)
+        privileged = "l.code = ANY(%(own)s)"
+        clauses.append(f"({public} OR {privileged})")
+    else:
+        privileged = "false"
+        clauses.append(public)
+    if level == "locality":
+        population = """
+            LEFT JOIN LATERAL (
+                SELECT p.population FROM localities_population p
+                WHERE p.level = 'locality' AND p.code = a.unit
+                ORDER BY (p.year <= %(end_year)s) DESC,
+                         CASE WHEN p.year <= %(end_year)s THEN -p.year ELSE p.year END
+                LIMIT 1
+            ) pop ON true"""
+        name = "(SELECT name FROM localities_locality WHERE code = a.unit ORDER BY version_id DESC LIMIT 1)"
+    else:
+        population = """
+            LEFT JOIN LATERAL (
+                SELECT p.population FROM localities_population p
+                WHERE p.level = 'upz' AND p.code = a.unit AND p.year IS NULL LIMIT 1
+            ) pop ON true"""
+        name = "(SELECT name FROM localities_upz WHERE code = a.unit ORDER BY version_id DESC LIMIT 1)"
+    # Raw SQL: percentile_cont, FILTERed aggregates over two periods and a lateral population lookup
+    # in one pass over the table; the ORM would need one query per figure. Fragments are fixed
+    # strings chosen above; values are parameters.
+    sql = f"""
+        WITH a AS (
+            SELECT {unit} AS unit, min({unit_locality}) AS unit_locality,
+                   count(*) FILTER (WHERE r.created_at >= %(start)s) AS n,
+                   count(*) FILTER (WHERE r.created_at < %(start)s) AS prev_n,
+                   count(*) FILTER (WHERE r.created_at >= %(start)s AND r.status = 'resolved') AS resolved,
+                   percentile_cont(0.5) WITHIN GROUP (
+                       ORDER BY extract(epoch FROM r.first_response_at - r.created_at)
+                   ) FILTER (WHERE r.created_at >= %(start)s AND r.first_response_at IS NOT NULL) AS median_s,
+                   bool_and({privileged}) AS privileged
+            FROM reports_report r
+            JOIN localities_locality l ON l.id = r.locality_id
+            LEFT JOIN localities_upz u ON u.id = r.upz_id
+            JOIN reports_category c ON c.id = r.category_id
+            WHERE {" AND ".join(clauses)}
+            GROUP BY {unit}
+        )
+        SELECT a.unit, {name}, a.n, a.prev_n, a.resolved, a.median_s, a.privileged, pop.population
+        FROM a {population}
+        ORDER BY a.unit
+    """  # noqa: S608
+    return sql, params
+
+
+def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope) -> dict:
+    """Figures per locality or UPZ (see module docstring) with the period used and k."""
+    filters = _period(filters)
+    start, end = filters.created_range()
+    length = end - start
+    prev_start = start - length
+    sql, params = _sql(level, scope, filters)
+    params.update(start=start, end=end, prev_start=prev_start, end_year=filters.date_to.year)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    k = public_min_count()
+    units = []
+    for code, name, n, prev_n, resolved, median_s, privileged, population in rows:
+        suppress = not scope.full and not privileged and n < k
+        hide_change = suppress or (not scope.full and not privileged and prev_n < k)
+        row = {
+            "code": code,
+            "name": name,
+            "count": None if suppress else n,
+            "population": population,
+            "rate_per_10k": (None if suppress or not population else round(n * 10000 / population, 3)),
+            "previous_count": None if hide_change else prev_n,
+            "change": None if hide_change else n - prev_n,
+            "change_pct": (None if hide_change or prev_n == 0 else round((n - prev_n) * 100 / prev_n, 2)),
+            "median_response_hours": (
+                None if suppress or median_s is None else round(float(median_s) / 3600, 2)
+            ),
+            "share_resolved": None if suppress or n == 0 else round(resolved / n, 4),
+            "suppressed": suppress,
+        }
+        units.append(row)
+    return {
+        "level": level,
+        "period": {"date_from": filters.date_from, "date_to": filters.date_to},
+        "previous_period": {
+            "date_from": filters.date_from - (filters.date_to - filters.date_from) - timedelta(days=1),
+            "date_to": filters.date_from - timedelta(days=1),
+        },
+        "min_count": None if scope.full else k,
+        "units": units,
+    }
