@@ -64,6 +64,9 @@ case "${1:-}" in
     manage load_categories
     step "Límites de localidades y UPZ"
     manage import_boundaries --commit --if-empty || echo "   (sin límites: configure BOGOTA_DATA_DIR o ejecute 'manage.py fetch_sources')"
+    step "Población y reportes de demostración"
+    manage import_population --commit || echo "   (sin población: configure BOGOTA_DATA_DIR)"
+    manage seed_demo --reports 3000 --if-empty || echo "   (sin datos de demostración: faltan límites o BOGOTA_DATA_DIR)"
     HOST=${HOST:-127.0.0.1}; PORT=${PORT:-8000}
     step "Convive Bogotá en http://$HOST:$PORT/"
     cat <<URLS
