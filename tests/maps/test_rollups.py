@@ -1,0 +1,71 @@
+"""The rollup (maps_reportcell) agrees with a raw aggregate of reports_report, and refreshes."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from maps.models import ReportCell
+from maps.services import rollups_ensure_fresh, rollups_refresh
+from tests.factories import make_territory
+from tests.reports.factories import make_category
+
+from .h4a_support import add_reports
+
+pytestmark = pytest.mark.django_db
+
+
+def _raw():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT floor(ST_X(ST_Transform(location, 9377)) / 100)::int,
+                   floor(ST_Y(ST_Transform(location, 9377)) / 100)::int, count(*)
+            FROM reports_report GROUP BY 1, 2 ORDER BY 1, 2
+            """
+        )
+        return cursor.fetchall()
+
+
+def _rollup():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cell_x, cell_y, sum(n)::int FROM maps_reportcell GROUP BY 1, 2 ORDER BY 1, 2")
+        return [tuple(r) for r in cursor.fetchall()]
+
+
+def test_full_refresh_matches_the_raw_aggregate():
+    make_territory()
+    hurto = make_category("hurto")
+    extorsion = make_category("extorsion", sensitive=True)
+    pts = [(-74.095 + (i % 40) * 0.001, 4.56 + (i % 17) * 0.005) for i in range(120)]
+    add_reports(pts[:80], hurto, status="resolved", first_response_at=timezone.now())
+    add_reports(pts[80:], extorsion, created_at=timezone.now() - timedelta(days=3))
+    result = rollups_refresh(full=True)
+    assert result.full
+    assert _rollup() == [tuple(r) for r in _raw()]
+    totals = ReportCell.objects.values_list("sensitive", "resolved", "responded", "n")
+    assert sum(t[3] for t in totals if t[0]) == 40
+    assert sum(t[1] for t in totals) == 80 and sum(t[2] for t in totals) == 80
+
+
+def test_incremental_refresh_touches_only_changed_days_and_command_runs(capsys):
+    make_territory()
+    hurto = make_category("hurto")
+    add_reports([(-74.07, 4.62)] * 3, hurto, created_at=timezone.now() - timedelta(days=10))
+    rollups_refresh(full=True)
+    assert rollups_refresh().days == 0
+    add_reports([(-74.07, 4.62)] * 2, hurto)
+    result = rollups_refresh()
+    assert result.days == 1 and not result.full
+    assert _rollup() == [tuple(r) for r in _raw()]
+    call_command("refresh_rollups", "--full")
+    assert "completa" in capsys.readouterr().out
+
+
+def test_ensure_fresh_skips_when_recent():
+    make_territory()
+    rollups_refresh(full=True)
+    assert rollups_ensure_fresh(max_age_seconds=3600) is False
+    assert rollups_ensure_fresh(max_age_seconds=0) is True
