@@ -1,7 +1,8 @@
 """Writes of the maps app: keeping the report rollups (maps_reportcell) up to date."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -10,6 +11,7 @@ from django.utils import timezone
 from .models import ROLLUP_CELL_METRES, RollupState
 
 STATE_NAME = "reportcell"
+WATERMARK_OVERLAP_SECONDS = 120
 # Any 64-bit number unique to this lock: only one refresh runs at a time.
 _LOCK_KEY = 0x4D415053_524F4C4C  # "MAPSROLL"
 
@@ -41,6 +43,14 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 """  # {where} is one of two fixed strings below
 
 
+def _local_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """[first 00:00, last+1 00:00) in the project time zone, so the created_at index bounds the scan."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    return datetime.combine(first, time.min, tzinfo=tz), datetime.combine(
+        last + timedelta(days=1), time.min, tzinfo=tz
+    )
+
+
 @dataclass(frozen=True)
 class RefreshResult:
     full: bool
@@ -60,26 +70,39 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         state = RollupState.objects.select_for_update().filter(name=STATE_NAME).first()
-        cursor.execute("SELECT max(updated_at) FROM reports_report")
-        new_watermark = cursor.fetchone()[0]
         if full or state is None:
+            cursor.execute("SELECT max(updated_at) FROM reports_report")
+            new_watermark = cursor.fetchone()[0]
             cursor.execute("TRUNCATE maps_reportcell")
             cursor.execute(_INSERT_SQL.format(where="true"), {"tz": tz, "cell": ROLLUP_CELL_METRES})
             rows, days = cursor.rowcount, -1
             full = True
         else:
+            # One pass: the new watermark and the local days touched since the old one. Rows saved in
+            # the last WATERMARK_OVERLAP_SECONDS before the previous refresh are read again, in case
+            # their transaction committed after it (their updated_at may be below the watermark).
             cursor.execute(
-                "SELECT array_agg(DISTINCT (created_at AT TIME ZONE %(tz)s)::date) FROM reports_report "
-                "WHERE updated_at > %(wm)s",
-                {"tz": tz, "wm": state.watermark},
+                "SELECT max(updated_at), array_agg(DISTINCT (created_at AT TIME ZONE %(tz)s)::date) "
+                "FILTER (WHERE updated_at > %(wm)s) FROM reports_report",
+                {
+                    "tz": tz,
+                    "wm": min(
+                        state.watermark, state.refreshed_at - timedelta(seconds=WATERMARK_OVERLAP_SECONDS)
+                    ),
+                },
             )
-            changed = cursor.fetchone()[0] or []
+            new_watermark, changed = cursor.fetchone()
+            changed = sorted(changed or [])
             rows = 0
             if changed:
+                start, end = _local_range(changed[0], changed[-1])
                 cursor.execute("DELETE FROM maps_reportcell WHERE day = ANY(%(days)s)", {"days": changed})
                 cursor.execute(
-                    _INSERT_SQL.format(where="(r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"),
-                    {"tz": tz, "days": changed, "cell": ROLLUP_CELL_METRES},
+                    _INSERT_SQL.format(
+                        where="r.created_at >= %(start)s AND r.created_at < %(end)s "
+                        "AND (r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"
+                    ),
+                    {"tz": tz, "days": changed, "cell": ROLLUP_CELL_METRES, "start": start, "end": end},
                 )
                 rows = cursor.rowcount
             days = len(changed)

@@ -39,18 +39,22 @@ def getis_ord_gi_star(
     n = len(x)
     if n < 3:
         return np.zeros(n), np.ones(n)
-    index = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(a, b, strict=True))}
     x = x.astype(float)
     mean = x.mean()
     s = math.sqrt(max((x * x).mean() - mean * mean, 0.0))
+    # Neighbour sums on a dense array over the cells' bounding box (padded by one), shifted once per
+    # offset: O(cells) numpy work instead of a Python loop over cells × neighbours.
+    ia = a - a.min() + 1
+    ib = b - b.min() + 1
+    values = np.zeros((int(ia.max()) + 2, int(ib.max()) + 2))
+    inside = np.zeros_like(values)
+    values[ia, ib] = x
+    inside[ia, ib] = 1.0
     lag = np.zeros(n)
     w = np.zeros(n)
     for di, dj in offsets:
-        for k in range(n):
-            other = index.get((int(a[k]) + di, int(b[k]) + dj))
-            if other is not None:
-                lag[k] += x[other]
-                w[k] += 1
+        lag += values[ia + di, ib + dj]
+        w += inside[ia + di, ib + dj]
     if s == 0:
         return np.zeros(n), np.ones(n)
     denom = s * np.sqrt(np.maximum(n * w - w * w, 0) / (n - 1))
@@ -76,18 +80,17 @@ def benjamini_hochberg(p: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def _study_area(a, b, n, offsets):
-    """Cells with counts plus their empty neighbours (count 0)."""
-    present = {(int(i), int(j)) for i, j in zip(a, b, strict=True)}
-    extra = set()
-    for i, j in present:
-        for di, dj in offsets:
-            key = (i + di, j + dj)
-            if key not in present:
-                extra.add(key)
-    if not extra:
-        return a, b, n, np.zeros(len(n), dtype=bool)
-    ea = np.array([k[0] for k in extra], dtype=np.int64)
-    eb = np.array([k[1] for k in extra], dtype=np.int64)
+    """Cells with counts plus their empty neighbours (count 0); dense-array dilation over the bbox."""
+    if len(a) == 0:
+        return a, b, n, np.zeros(0, dtype=bool)
+    a0, b0 = a.min() - 1, b.min() - 1
+    present = np.zeros((int(a.max() - a0) + 2, int(b.max() - b0) + 2), dtype=bool)
+    present[a - a0, b - b0] = True
+    grown = present.copy()
+    for di, dj in offsets:
+        grown[(a - a0) + di, (b - b0) + dj] = True
+    ea, eb = np.nonzero(grown & ~present)
+    ea, eb = ea.astype(np.int64) + a0, eb.astype(np.int64) + b0
     return (
         np.concatenate([a, ea]),
         np.concatenate([b, eb]),

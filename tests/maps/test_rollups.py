@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from maps.models import ReportCell
 from maps.services import rollups_ensure_fresh, rollups_refresh
+from reports.models import Report
 from tests.factories import make_territory
 from tests.reports.factories import make_category
 
@@ -54,6 +55,7 @@ def test_incremental_refresh_touches_only_changed_days_and_command_runs(capsys):
     make_territory()
     hurto = make_category("hurto")
     add_reports([(-74.07, 4.62)] * 3, hurto, created_at=timezone.now() - timedelta(days=10))
+    Report.objects.update(updated_at=timezone.now() - timedelta(hours=1))
     rollups_refresh(full=True)
     assert rollups_refresh().days == 0
     add_reports([(-74.07, 4.62)] * 2, hurto)
