@@ -109,3 +109,19 @@ def test_api_marks_the_cluster_hot():
 def test_api_rejects_bad_alpha():
     response = client_for().get("/api/maps/hotspots/", {"alpha": 0.9})
     assert response.status_code == 400 and "alpha" in response.json()
+
+
+@pytest.mark.django_db
+def test_public_hotspots_hide_small_counts_and_non_public_reports():
+    make_territory()
+    hurto = make_category("hurto")
+    x0, y0 = lonlat_to_metric(-74.0712, 4.6234)
+    add_reports([metric_to_lonlat(x0 + 250, y0 + 250)] * 5, hurto)
+    add_reports([metric_to_lonlat(x0 + 250, y0 + 250)] * 4, hurto, hidden=True)
+    add_reports([metric_to_lonlat(x0 + 2250, y0 + 250)], hurto)
+    refresh()
+    features = client_for().get("/api/maps/hotspots/", {"cell": 500}).json()["features"]
+    shown = {(f["properties"]["count"], f["properties"]["suppressed"]) for f in features}
+    assert shown == {(5, False), (None, True), (0, False)}  # 0: empty neighbours in the study area
+    analyst = client_for(make_user("ana", role="analyst")).get("/api/maps/hotspots/", {"cell": 500}).json()
+    assert max(f["properties"]["count"] for f in analyst["features"]) == 9
