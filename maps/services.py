@@ -8,7 +8,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from reports.querysets import NOT_PUBLIC_STATUSES
+
 from .models import ROLLUP_CELL_METRES, RollupState
+
+NOT_PUBLIC = list(NOT_PUBLIC_STATUSES)
 
 STATE_NAME = "reportcell"
 WATERMARK_OVERLAP_SECONDS = 120
@@ -17,7 +21,7 @@ _LOCK_KEY = 0x4D415053_524F4C4C  # "MAPSROLL"
 
 # Raw SQL: one INSERT … SELECT aggregating the base table in PostGIS (the ORM cannot group by an
 # expression on ST_Transform and insert the result in the same statement). `public` mirrors
-# ReportQuerySet.public(): not hidden, status neither rejected nor duplicate.
+# ReportQuerySet.public(): not hidden, status not in reports.querysets.NOT_PUBLIC_STATUSES.
 _INSERT_SQL = """
 INSERT INTO maps_reportcell
     (cell_x, cell_y, day, locality_code, upz_code, category_id, sensitive, public,
@@ -31,7 +35,7 @@ FROM (
     SELECT ST_Transform(r.location, 9377) AS p,
            (r.created_at AT TIME ZONE %(tz)s)::date AS day,
            l.code AS locality_code, coalesce(u.code, '') AS upz_code, r.category_id,
-           c.sensitive, (NOT r.hidden AND r.status NOT IN ('rejected', 'duplicate')) AS public,
+           c.sensitive, (NOT r.hidden AND r.status <> ALL(%(not_public)s)) AS public,
            r.status, r.first_response_at, r.created_at
     FROM reports_report r
     JOIN reports_category c ON c.id = r.category_id
@@ -74,7 +78,10 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
             cursor.execute("SELECT max(updated_at) FROM reports_report")
             new_watermark = cursor.fetchone()[0]
             cursor.execute("TRUNCATE maps_reportcell")
-            cursor.execute(_INSERT_SQL.format(where="true"), {"tz": tz, "cell": ROLLUP_CELL_METRES})
+            cursor.execute(
+                _INSERT_SQL.format(where="true"),
+                {"tz": tz, "cell": ROLLUP_CELL_METRES, "not_public": NOT_PUBLIC},
+            )
             rows, days = cursor.rowcount, -1
             full = True
         else:
@@ -102,7 +109,14 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
                         where="r.created_at >= %(start)s AND r.created_at < %(end)s "
                         "AND (r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"
                     ),
-                    {"tz": tz, "days": changed, "cell": ROLLUP_CELL_METRES, "start": start, "end": end},
+                    {
+                        "tz": tz,
+                        "days": changed,
+                        "cell": ROLLUP_CELL_METRES,
+                        "start": start,
+                        "end": end,
+                        "not_public": NOT_PUBLIC,
+                    },
                 )
                 rows = cursor.rowcount
             days = len(changed)

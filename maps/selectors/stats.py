@@ -19,6 +19,8 @@ from datetime import timedelta
 from django.db import connection
 from django.utils import timezone
 
+from reports.querysets import NOT_PUBLIC_STATUSES
+
 from ..filters import MapFilters, ViewerScope, public_min_count
 
 DEFAULT_DAYS = 365
@@ -47,7 +49,8 @@ def _sql(level: str, scope: ViewerScope, filters: MapFilters) -> tuple[str, dict
         params["category"] = list(filters.category)
     if level == "upz":
         clauses.append("u.code IS NOT NULL")
-    public = "(NOT r.hidden AND r.status NOT IN ('rejected', 'duplicate'))"
+    public = "(NOT r.hidden AND r.status <> ALL(%(not_public)s))"
+    params["not_public"] = list(NOT_PUBLIC_STATUSES)
     if scope.full:
         privileged = "true"
     elif scope.locality_codes:
