@@ -2,6 +2,13 @@
 
 from .heatmap import heatmap_cells, heatmap_points
 from .hotspots import hotspot_cells
-from .stats import unit_stats
+from .stats import category_counts, unit_stats, weekly_counts
 
-__all__ = ["heatmap_cells", "heatmap_points", "hotspot_cells", "unit_stats"]
+__all__ = [
+    "category_counts",
+    "heatmap_cells",
+    "heatmap_points",
+    "hotspot_cells",
+    "unit_stats",
+    "weekly_counts",
+]

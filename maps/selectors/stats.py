@@ -146,3 +146,82 @@ def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope) -> dict:
         "min_count": None if scope.full else k,
         "units": units,
     }
+
+
+def _rollup_where(filters: MapFilters, scope: ViewerScope) -> tuple[str, dict, str]:
+    from .grid import _where
+
+    return _where(filters, scope)
+
+
+def category_counts(*, filters: MapFilters, scope: ViewerScope, limit: int = 10) -> list[dict]:
+    """Top categories by reports received (from the rollup), most frequent first.
+
+    [{code, name_es, name_en, count, suppressed}]; counts below k are nulled for callers without full
+    detail (the category stays listed so the order is still informative).
+    """
+    where, params, privileged = _rollup_where(filters, scope)
+    params["limit"] = int(limit)
+    # Raw SQL: grouped read of the rollup with the same visibility fragment as the heatmap.
+    sql = f"""
+        SELECT c.code, c.name_es, c.name_en, sum(rc.n)::int AS n, bool_and({privileged})
+        FROM maps_reportcell rc JOIN reports_category c ON c.id = rc.category_id
+        WHERE {where}
+        GROUP BY c.code, c.name_es, c.name_en
+        ORDER BY n DESC, c.code
+        LIMIT %(limit)s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    k = public_min_count()
+    out = []
+    for code, name_es, name_en, n, priv in rows:
+        hide = not scope.full and not priv and n < k
+        out.append(
+            {
+                "code": code,
+                "name_es": name_es,
+                "name_en": name_en,
+                "count": None if hide else n,
+                "suppressed": hide,
+            }
+        )
+    return out
+
+
+def weekly_counts(*, filters: MapFilters, scope: ViewerScope) -> list[dict]:
+    """Reports received per ISO week (Monday start, local dates) from the rollup, oldest first.
+
+    [{week_start, count, suppressed}]; weeks without reports are included as 0 between the first and
+    last week of the period (or of the data when no dates are given); the first and last weeks count
+    only the days inside the period. Counts below k are nulled for
+    callers without full detail.
+    """
+    where, params, privileged = _rollup_where(filters, scope)
+    # Raw SQL: generate_series fills empty weeks; the ORM cannot left-join a series.
+    sql = f"""
+        WITH w AS (
+            SELECT date_trunc('week', day)::date AS week, sum(n)::int AS n, bool_and({privileged}) AS priv
+            FROM maps_reportcell WHERE {where} GROUP BY 1
+        ), span AS (
+            SELECT coalesce(date_trunc('week', %(date_from)s::date)::date, min(week)) AS lo,
+                   coalesce(date_trunc('week', %(date_to)s::date)::date, max(week)) AS hi
+            FROM w
+        )
+        SELECT s.week::date, coalesce(w.n, 0), coalesce(w.priv, true)
+        FROM span, generate_series(span.lo, span.hi, interval '7 days') AS s(week)
+        LEFT JOIN w ON w.week = s.week::date
+        ORDER BY 1
+    """  # noqa: S608
+    params.setdefault("date_from", filters.date_from)
+    params.setdefault("date_to", filters.date_to)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    k = public_min_count()
+    out = []
+    for week, n, priv in rows:
+        hide = not scope.full and not priv and 0 < n < k
+        out.append({"week_start": week, "count": None if hide else n, "suppressed": hide})
+    return out

@@ -103,3 +103,30 @@ def test_default_period_is_the_last_365_days(data):
 def test_bad_level_is_400():
     response = client_for().get(URL, {"level": "barrio"})
     assert response.status_code == 400 and "level" in response.json()
+
+
+def test_top_categories_and_weekly_counts_from_the_rollup(data):
+    from maps.filters import MapFilters, ViewerScope
+    from maps.selectors import category_counts, weekly_counts
+    from maps.services import rollups_refresh
+
+    rina = make_category("rina")
+    add_reports([NORTE] * 3, rina, created_at=local_dt(2026, 3, 17))
+    rollups_refresh(full=True)
+    march = MapFilters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 31))
+    top = category_counts(filters=march, scope=ViewerScope(full=True))
+    assert [(c["code"], c["count"]) for c in top] == [("hurto", 7), ("rina", 3)]
+    # Public: the hidden report is not counted.
+    assert category_counts(filters=march, scope=ViewerScope())[0]["count"] == 6
+    weeks = weekly_counts(filters=march, scope=ViewerScope(full=True))
+    assert weeks[0]["week_start"] == date(2026, 2, 23)  # the Monday of the week holding 1 March
+    by_week = {w["week_start"]: w["count"] for w in weeks}
+    assert by_week[date(2026, 3, 9)] == 7 and by_week[date(2026, 3, 16)] == 3
+    assert by_week[date(2026, 3, 2)] == 0  # empty weeks are listed
+    public = {
+        w["week_start"]: w
+        for w in weekly_counts(
+            filters=march.with_period(date(2026, 3, 16), date(2026, 3, 22)), scope=ViewerScope()
+        )
+    }
+    assert public[date(2026, 3, 16)]["count"] == 3
