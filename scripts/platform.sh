@@ -63,6 +63,10 @@ case "${1:-}" in
     step "Categorías de reportes"
     manage load_categories
     step "Límites de localidades y UPZ"
+    if [ -z "$BOGOTA_DATA_DIR" ] && [ ! -f .local/cache/bogota/localidades.geojson ]; then
+      # No local copy of the official files: try the official portal once (needs internet).
+      manage fetch_sources --only localidades --only upz --timeout 30 || true
+    fi
     manage import_boundaries --commit --if-empty || echo "   (sin límites: configure BOGOTA_DATA_DIR o ejecute 'manage.py fetch_sources')"
     step "Población y reportes de demostración"
     manage import_population --commit || echo "   (sin población: configure BOGOTA_DATA_DIR)"
@@ -74,7 +78,7 @@ case "${1:-}" in
    API (OpenAPI)       http://$HOST:$PORT/api/docs/
    Localidades         http://$HOST:$PORT/api/localities/
    Ubicar un punto     http://$HOST:$PORT/api/locate/?lat=4.5981&lon=-74.0760
-   Administración      http://$HOST:$PORT/admin/
+   Administración      http://$HOST:$PORT/admin/   (cree una cuenta: .venv/bin/python manage.py createsuperuser)
 URLS
     exec .venv/bin/python manage.py runserver "$HOST:$PORT"
     ;;
