@@ -1,0 +1,257 @@
+"""Mapbox vector tiles (ST_AsMVT) of reports, UPZ and localities: selectors (raw SQL) and thin views.
+
+Raw SQL here on purpose: ST_TileEnvelope / ST_AsMVTGeom / ST_AsMVT have no ORM expression, and the
+whole tile (filter, clip, aggregate, encode) must run in one PostGIS statement to stay fast.
+
+Report tiles:
+- z < 14: clusters, one point per grid cell (tile extent / 64, EPSG:3857) with `count`. Callers without
+  full detail never see cells made only of public reports with fewer than k (PUBLIC_MIN_COUNT).
+- z ≥ 14: points. Public form: `public_location` (generalised), never sensitive categories. Analysts and
+  admins get exact `location`; locality staff exact points for their localities' reports only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from reports.querysets import NOT_PUBLIC_STATUSES
+
+from .filters import MapFilters, MapFilterSerializer, ViewerScope, public_min_count
+
+MVT_TYPE = "application/vnd.mapbox-vector-tile"
+POINT_MIN_ZOOM = 14
+CLUSTER_CELLS_PER_TILE = 64
+WEB_MERCATOR_WIDTH = 40075016.68557849
+MAX_ZOOM = 22
+
+
+# --- shared SQL pieces (also used by maps.layers and maps.exports) --------------------------------
+def report_where(filters: MapFilters, scope: ViewerScope, alias: str = "r") -> tuple[str, dict, str]:
+    """SQL conditions on reports_report `alias` (joined to reports_category c, localities_locality l).
+
+    Returns (where_sql, params, privileged_sql): `where_sql` keeps the rows the caller may see under the
+    filters; `privileged_sql` is a boolean SQL expression true where the caller sees full detail.
+    """
+    params: dict = {"not_public": list(NOT_PUBLIC_STATUSES)}
+    public = f"(NOT {alias}.hidden AND {alias}.status <> ALL(%(not_public)s))"
+    if scope.full:
+        privileged = "TRUE"
+    elif scope.locality_codes:
+        privileged = "(l.code = ANY(%(staff_codes)s))"
+        params["staff_codes"] = list(scope.locality_codes)
+    else:
+        privileged = "FALSE"
+    conds = [f"({privileged} OR {public})"]
+    if filters.locality:
+        conds.append("l.code = ANY(%(f_locality)s)")
+        params["f_locality"] = list(filters.locality)
+    if filters.upz:
+        conds.append(f"{alias}.upz_id IN (SELECT id FROM localities_upz WHERE code = ANY(%(f_upz)s))")  # noqa: S608
+        params["f_upz"] = list(filters.upz)
+    if filters.category:
+        conds.append("c.code = ANY(%(f_category)s)")
+        params["f_category"] = list(filters.category)
+    start, end = filters.created_range()
+    if start:
+        conds.append(f"{alias}.created_at >= %(f_start)s")
+        params["f_start"] = start
+    if end:
+        conds.append(f"{alias}.created_at < %(f_end)s")
+        params["f_end"] = end
+    return " AND ".join(conds), params, privileged
+
+
+# --- selectors --------------------------------------------------------------------------------------
+def report_tile(z: int, x: int, y: int, *, filters: MapFilters, scope: ViewerScope) -> bytes:
+    """MVT bytes (layer "reports", EPSG:3857 tile z/x/y, extent 4096) of clusters (z<14) or points."""
+    where, params, privileged = report_where(filters, scope)
+    params.update(z=z, x=x, y=y, k=public_min_count())
+    if z < POINT_MIN_ZOOM:
+        params["cell"] = WEB_MERCATOR_WIDTH / (2**z) / CLUSTER_CELLS_PER_TILE
+        # The envelope is transformed to 4326 once so `&&` can use the GiST index on location.
+        sql = f"""
+        WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS g3857),
+        env4326 AS (SELECT ST_Transform(g3857, 4326) AS g FROM env),
+        pts AS (
+            SELECT ST_SnapToGrid(ST_Transform(r.location, 3857), %(cell)s) AS cell, {privileged} AS priv
+            FROM reports_report r
+            JOIN reports_category c ON c.id = r.category_id
+            JOIN localities_locality l ON l.id = r.locality_id, env4326
+            WHERE r.location && env4326.g AND {where}
+        ),
+        cells AS (
+            SELECT cell, count(*) AS n, bool_or(priv) AS priv FROM pts GROUP BY cell
+            HAVING bool_or(priv) OR count(*) >= %(k)s
+        ),
+        mvt AS (
+            SELECT ST_AsMVTGeom(ST_Translate(cell, %(cell)s / 2, %(cell)s / 2), env.g3857) AS geom,
+                   n::int AS count
+            FROM cells, env
+        )
+        SELECT ST_AsMVT(mvt.*, 'reports', 4096, 'geom') FROM mvt WHERE geom IS NOT NULL
+        """  # noqa: S608 (only fixed fragments are interpolated; values are bound parameters)
+    else:
+        sql = f"""
+        WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS g3857),
+        env4326 AS (SELECT ST_Transform(g3857, 4326) AS g FROM env),
+        rows AS (
+            SELECT r.id, c.code AS category, r.status, to_char(r.created_at, 'YYYY-MM-DD') AS created,
+                   {privileged} AS exact,
+                   CASE WHEN {privileged} THEN r.location ELSE r.public_location END AS pt
+            FROM reports_report r
+            JOIN reports_category c ON c.id = r.category_id
+            JOIN localities_locality l ON l.id = r.locality_id, env4326
+            WHERE (r.location && env4326.g OR r.public_location && env4326.g) AND {where}
+              AND ({privileged} OR NOT c.sensitive)
+        ),
+        mvt AS (
+            SELECT ST_AsMVTGeom(ST_Transform(pt, 3857), env.g3857) AS geom, id, category, status, created, exact
+            FROM rows, env
+        )
+        SELECT ST_AsMVT(mvt.*, 'reports', 4096, 'geom', 'id') FROM mvt WHERE geom IS NOT NULL
+        """  # noqa: S608
+    return _fetch_tile(sql, params)
+
+
+def boundary_tile(level: str, z: int, x: int, y: int) -> bytes:
+    """MVT bytes (layer "localities" or "upz") of the active boundary version; properties code, name, locality."""
+    if level == "localities":
+        select = "SELECT b.geom, b.code, b.name, b.code AS locality FROM localities_locality b"
+    else:
+        select = (
+            "SELECT b.geom, b.code, b.name, l.code AS locality FROM localities_upz b "
+            "LEFT JOIN localities_locality l ON l.id = b.locality_id"
+        )
+    sql = f"""
+    WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS g3857),
+    env4326 AS (SELECT ST_Transform(g3857, 4326) AS g FROM env),
+    src AS (
+        {select}
+        JOIN localities_boundaryversion v ON v.id = b.version_id AND v.active, env4326
+        WHERE b.geom && env4326.g
+    ),
+    mvt AS (
+        SELECT ST_AsMVTGeom(ST_Transform(src.geom, 3857), env.g3857) AS geom, code, name, locality
+        FROM src, env
+    )
+    SELECT ST_AsMVT(mvt.*, %(layer)s, 4096, 'geom') FROM mvt WHERE geom IS NOT NULL
+    """  # noqa: S608
+    return _fetch_tile(sql, {"z": z, "x": x, "y": y, "layer": level})
+
+
+def _fetch_tile(sql: str, params: dict) -> bytes:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return bytes(row[0]) if row and row[0] is not None else b""
+
+
+# --- views ------------------------------------------------------------------------------------------
+def tile_coords_error(z: int, x: int, y: int) -> JsonResponse | None:
+    """400 JSON when z is outside 0..22 or x, y outside 0..2^z-1."""
+    errors = {}
+    if not 0 <= z <= MAX_ZOOM:
+        errors["z"] = [f"z debe estar entre 0 y {MAX_ZOOM}."]
+    else:
+        top = 2**z - 1
+        if not 0 <= x <= top:
+            errors["x"] = [f"x debe estar entre 0 y {top} para z={z}."]
+        if not 0 <= y <= top:
+            errors["y"] = [f"y debe estar entre 0 y {top} para z={z}."]
+    if errors:
+        return JsonResponse({"detail": "Coordenadas de tesela inválidas.", **errors}, status=400)
+    return None
+
+
+def tile_response(request, data: bytes, cache_control: str) -> HttpResponse:
+    """204 when empty; else MVT bytes with ETag (SHA-256 of the bytes), 304 on a matching If-None-Match."""
+    if not data:
+        response = HttpResponse(status=204)
+        response["Cache-Control"] = cache_control
+        return response
+    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(data, content_type=MVT_TYPE)
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    response["Vary"] = "Cookie, Authorization"
+    return response
+
+
+TILE_RESPONSES = {
+    (200, MVT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="Tesela Mapbox Vector Tile."),
+    204: OpenApiResponse(description="Tesela vacía."),
+    304: OpenApiResponse(description="Sin cambios (If-None-Match coincide con el ETag)."),
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="z/x/y o filtros inválidos."),
+}
+
+
+class ReportTileView(APIView):
+    # Public data; per-role detail decided in the selector through ViewerScope.
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="maps_tiles_reports",
+        parameters=[MapFilterSerializer],
+        responses=TILE_RESPONSES,
+        description=(
+            "Tesela vectorial de reportes (capa `reports`). z<14: agrupaciones por celda con `count` "
+            "(para el público se omiten celdas con menos de k reportes); z≥14: puntos (id, category, "
+            "status, created, exact). Público: ubicación generalizada y sin categorías sensibles."
+        ),
+    )
+    def get(self, request, z: int, x: int, y: int):
+        bad = tile_coords_error(z, x, y)
+        if bad:
+            return bad
+        params = MapFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        scope = ViewerScope.for_user(request.user)
+        data = report_tile(z, x, y, filters=params.to_filters(), scope=scope)
+        cache = "public, max-age=300" if scope.is_public else "private, max-age=60"
+        return tile_response(request, data, cache)
+
+
+class BoundaryTileView(APIView):
+    # Official boundaries are public data.
+    permission_classes = [AllowAny]
+    level = "localities"
+
+    def get(self, request, z: int, x: int, y: int):
+        bad = tile_coords_error(z, x, y)
+        if bad:
+            return bad
+        return tile_response(request, boundary_tile(self.level, z, x, y), "public, max-age=86400")
+
+
+class LocalityTileView(BoundaryTileView):
+    level = "localities"
+
+    @extend_schema(
+        operation_id="maps_tiles_localities",
+        responses=TILE_RESPONSES,
+        description="Tesela vectorial de localidades (versión activa; propiedades code, name, locality).",
+    )
+    def get(self, request, z: int, x: int, y: int):
+        return super().get(request, z, x, y)
+
+
+class UpzTileView(BoundaryTileView):
+    level = "upz"
+
+    @extend_schema(
+        operation_id="maps_tiles_upz",
+        responses=TILE_RESPONSES,
+        description="Tesela vectorial de UPZ/UPR (versión activa; propiedades code, name, locality).",
+    )
+    def get(self, request, z: int, x: int, y: int):
+        return super().get(request, z, x, y)
