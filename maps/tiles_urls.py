@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from . import tiles
+from . import layers, tiles
 
 urlpatterns = [
+    path("maps/reports.geojson", layers.ReportLayerView.as_view(), name="maps-reports-geojson"),
     path(
         "maps/tiles/reports/<int:z>/<int:x>/<int:y>.mvt", tiles.ReportTileView.as_view(), name="tiles-reports"
     ),
