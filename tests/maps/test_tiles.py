@@ -67,17 +67,26 @@ def test_high_zoom_points_public_form_without_sensitive(setup):
     add_reports([A], extorsion)
     add_reports([A], hurto, hidden=True)
     features = decode(get(client_for(), 14, *A))["reports"]["features"]
-    assert sorted(f["id"] for f in features) == sorted(r.pk for r in visible)
+    assert sorted(f["properties"]["id"] for f in features) == sorted(r.pk for r in visible)
     assert {f["properties"]["category"] for f in features} == {"hurto"}
     assert not any(f["properties"]["exact"] for f in features)
-    assert "count" not in features[0]["properties"]
+    assert [f["properties"]["count"] for f in features] == [1, 1]
+
+
+def test_reports_on_the_same_spot_are_stacked_with_their_count(setup):
+    hurto, _ = setup
+    add_reports([A] * 3, hurto)
+    for user in (None, make_user("ana", role="analyst")):
+        features = decode(get(client_for(user), 14, *A))["reports"]["features"]
+        assert [f["properties"]["count"] for f in features] == [3]
+        assert "id" not in features[0]["properties"]
 
 
 def test_high_zoom_exact_points_by_role(setup):
     hurto, extorsion = setup
     reports = add_reports([A], hurto) + add_reports([A], extorsion)
     analyst = decode(get(client_for(make_user("ana", role="analyst")), 14, *A))["reports"]["features"]
-    assert sorted(f["id"] for f in analyst) == sorted(r.pk for r in reports)
+    assert sorted(f["properties"]["id"] for f in analyst) == sorted(r.pk for r in reports)
     assert all(f["properties"]["exact"] for f in analyst)
     own = make_user("own", role="locality_staff", localities=["01"])
     mine = decode(get(client_for(own), 14, *A))["reports"]["features"]
@@ -128,3 +137,14 @@ def test_boundary_tiles_carry_code_name_locality(setup):
     assert upz["Cache-Control"].startswith("public, max-age=86400")
     props = decode(upz)["upz"]["features"][0]["properties"]
     assert props["locality"] in {"01", "02"}
+
+
+def test_over_full_point_tile_falls_back_to_counts(setup, monkeypatch):
+    hurto, extorsion = setup
+    add_reports([A, B], hurto)
+    add_reports([A], extorsion)
+    monkeypatch.setattr("maps.tiles.MAX_POINT_FEATURES", 1)
+    analyst = make_user("ana", role="analyst")
+    features = decode(get(client_for(analyst), 14, *A))["reports"]["features"]
+    assert sorted(f["properties"]["count"] for f in features) == [1, 2]
+    assert not any("category" in f["properties"] or "id" in f["properties"] for f in features)
