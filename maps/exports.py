@@ -123,29 +123,45 @@ def aggregate_rows_sql(
     return sql, params
 
 
-def stream_rows(sql: str, params: dict):
-    """Rows from a server-side cursor, fetched CHUNK_ROWS at a time (memory flat in N)."""
+def stream_batches(sql: str, params: dict):
+    """Lists of rows from a server-side cursor, CHUNK_ROWS at a time (memory flat in N)."""
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while True:
             rows = cursor.fetchmany(CHUNK_ROWS)
             if not rows:
                 break
-            yield from rows
+            yield rows
 
 
-def _csv_line(values) -> str:
+def stream_rows(sql: str, params: dict):
+    """Rows from a server-side cursor (see stream_batches)."""
+    for rows in stream_batches(sql, params):
+        yield from rows
+
+
+def _csv_lines(rows) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(["" if v is None else v for v in values])
+    writer = csv.writer(buffer)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
     return buffer.getvalue()
 
 
-def geojson_stream(features):
-    """Yield a FeatureCollection (RFC 7946: no crs member) from Feature JSON texts."""
+def _csv_line(values) -> str:
+    return _csv_lines([values])
+
+
+def geojson_stream(batches):
+    """Yield a FeatureCollection (RFC 7946: no crs member) from batches of Feature JSON texts.
+
+    One chunk per batch: yielding per feature would cost more in Python than PostGIS spends rendering.
+    """
     yield '{"type":"FeatureCollection","features":['
     first = True
-    for text in features:
-        yield text if first else "," + text
+    for texts in batches:
+        if not texts:
+            continue
+        yield ("" if first else ",") + ",".join(texts)
         first = False
     yield "]}\n"
 
@@ -256,10 +272,11 @@ class ReportExportView(APIView):
         filters, scope = params.to_filters(), ViewerScope.for_user(request.user)
         if fmt == "geojson":
             sql, sql_params = report_feature_rows(filters=filters, scope=scope)
-            return _streaming(geojson_stream(row[1] for row in stream_rows(sql, sql_params)), fmt, "reportes")
+            batches = ([row[1] for row in rows] for rows in stream_batches(sql, sql_params))
+            return _streaming(geojson_stream(batches), fmt, "reportes")
         sql, sql_params = report_csv_rows_sql(filters, scope)
         if fmt == "csv":
-            lines = (_csv_line(row) for row in stream_rows(sql, sql_params))
+            lines = (_csv_lines(rows) for rows in stream_batches(sql, sql_params))
             return _streaming(_prepend(_csv_line(REPORT_CSV_HEADER), lines), fmt, "reportes")
         from shapely import points, to_wkb
 
@@ -319,7 +336,7 @@ class AggregateExportView(APIView):
                 + "}"
                 for code, name, n, sup, geom, _lon, _lat, _wkb in rows
             )
-            return _streaming(geojson_stream(features), fmt, stem)
+            return _streaming(geojson_stream([f] for f in features), fmt, stem)
         if fmt == "csv":
             lines = (_csv_line(row[:4] + row[5:7]) for row in rows)
             return _streaming(_prepend(_csv_line(AGG_CSV_HEADER), lines), fmt, stem)

@@ -26,17 +26,22 @@ MAX_PAGE_SIZE = 10000
 
 
 def feature_sql(privileged: str) -> str:
-    """SQL expression rendering one report (alias r, c, l, u) as a GeoJSON Feature text (EPSG:4326, 6 dp)."""
+    """SQL expression rendering one report (alias r, c, l, u) as a GeoJSON Feature text (EPSG:4326, 6 dp).
+
+    Concatenated text rather than json_build_object: same JSON, compact, and about twice as fast;
+    every text value goes through to_json() so it is escaped.
+    """
     geom = f"CASE WHEN {privileged} THEN r.location WHEN c.sensitive THEN NULL ELSE r.public_location END"
-    return f"""json_build_object(
-        'type', 'Feature', 'id', r.id,
-        'geometry', ST_AsGeoJSON({geom}, 6)::json,
-        'properties', json_build_object(
-            'id', r.id, 'category', c.code, 'status', r.status,
-            'created_at', to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-            'locality', l.code, 'upz', u.code, 'sensitive', c.sensitive, 'exact', {privileged}
-        )
-    )::text"""
+    return f"""('{{"type":"Feature","id":' || r.id
+        || ',"geometry":' || coalesce(ST_AsGeoJSON({geom}, 6), 'null')
+        || ',"properties":{{"id":' || r.id
+        || ',"category":' || to_json(c.code)::text
+        || ',"status":' || to_json(r.status)::text
+        || ',"created_at":"' || to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        || '","locality":' || to_json(l.code)::text
+        || ',"upz":' || coalesce(to_json(u.code)::text, 'null')
+        || ',"sensitive":' || c.sensitive::text
+        || ',"exact":' || ({privileged})::text || '}}}}')"""
 
 
 FROM_SQL = """
