@@ -80,23 +80,29 @@ def report_tile(z: int, x: int, y: int, *, filters: MapFilters, scope: ViewerSco
     params.update(z=z, x=x, y=y, k=public_min_count())
     if z < POINT_MIN_ZOOM:
         params["cell"] = WEB_MERCATOR_WIDTH / (2**z) / CLUSTER_CELLS_PER_TILE
+        params["m"] = WEB_MERCATOR_WIDTH / 2
         # The envelope is transformed to 4326 once so `&&` can use the GiST index on location.
         sql = f"""
         WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS g3857),
         env4326 AS (SELECT ST_Transform(g3857, 4326) AS g FROM env),
         pts AS (
-            SELECT ST_SnapToGrid(ST_Transform(r.location, 3857), %(cell)s) AS cell, {privileged} AS priv
+            -- Spherical Web Mercator (EPSG:3857) computed arithmetically: same result as
+            -- ST_Transform for points, without a PROJ call per row (the tile's main cost).
+            SELECT floor(ST_X(r.location) * %(m)s / 180 / %(cell)s)::bigint AS a,
+                   floor(ln(tan(radians(90 + ST_Y(r.location)) / 2)) * %(m)s / pi() / %(cell)s)::bigint AS b,
+                   {privileged} AS priv
             FROM reports_report r
             JOIN reports_category c ON c.id = r.category_id
             JOIN localities_locality l ON l.id = r.locality_id, env4326
             WHERE r.location && env4326.g AND {where}
         ),
         cells AS (
-            SELECT cell, count(*) AS n, bool_or(priv) AS priv FROM pts GROUP BY cell
+            SELECT a, b, count(*) AS n FROM pts GROUP BY a, b
             HAVING bool_or(priv) OR count(*) >= %(k)s
         ),
         mvt AS (
-            SELECT ST_AsMVTGeom(ST_Translate(cell, %(cell)s / 2, %(cell)s / 2), env.g3857) AS geom,
+            SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint((a + 0.5) * %(cell)s, (b + 0.5) * %(cell)s), 3857),
+                                env.g3857) AS geom,
                    n::int AS count
             FROM cells, env
         )
