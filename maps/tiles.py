@@ -114,6 +114,7 @@ def report_tile(z: int, x: int, y: int, *, filters: MapFilters, scope: ViewerSco
         # one feature with `count`, and `id` when it is a single report. This keeps the densest z14
         # tile of the 1 M-report city under 500 KB without hiding any report.
         params["stack"] = WEB_MERCATOR_WIDTH / (2**z) / STACK_GRID
+        params["m"] = WEB_MERCATOR_WIDTH / 2
         # Beyond MAX_POINT_FEATURES stacks (only exact points in the densest blocks at z14), the tile
         # falls back to counts on a 1/COARSE_GRID grid without category, as the clusters below z14.
         params["coarse"] = WEB_MERCATOR_WIDTH / (2**z) / COARSE_GRID
@@ -123,18 +124,27 @@ def report_tile(z: int, x: int, y: int, *, filters: MapFilters, scope: ViewerSco
         env4326 AS (SELECT ST_Transform(g3857, 4326) AS g FROM env),
         rows AS (
             SELECT r.id, c.code AS category, {privileged} AS exact,
-                   CASE WHEN {privileged} THEN ST_SnapToGrid(ST_Transform(r.location, 3857), %(stack)s)
-                        ELSE ST_Transform(r.public_location, 3857) END AS pt
+                   CASE WHEN {privileged} THEN r.location ELSE r.public_location END AS g
             FROM reports_report r
             JOIN reports_category c ON c.id = r.category_id
             JOIN localities_locality l ON l.id = r.locality_id, env4326
             WHERE (r.location && env4326.g OR r.public_location && env4326.g) AND {where}
               AND ({privileged} OR NOT c.sensitive)
         ),
+        merc AS (
+            -- Spherical Web Mercator computed arithmetically (as for clusters); exact points are
+            -- snapped to the stacking grid, public points already sit on the generalisation grid.
+            SELECT id, category, exact,
+                   ST_X(g) * %(m)s / 180 AS mx,
+                   ln(tan(radians(90 + ST_Y(g)) / 2)) * %(m)s / pi() AS my
+            FROM rows
+        ),
         stacks AS (
-            SELECT pt, category, exact, count(*)::int AS count,
-                   CASE WHEN count(*) = 1 THEN min(id) END AS id
-            FROM rows GROUP BY pt, category, exact
+            SELECT ST_SetSRID(ST_MakePoint(min(mx), min(my)), 3857) AS pt, category, exact,
+                   count(*)::int AS count, CASE WHEN count(*) = 1 THEN min(id) END AS id
+            FROM merc
+            GROUP BY CASE WHEN exact THEN round(mx / %(stack)s) ELSE mx END,
+                     CASE WHEN exact THEN round(my / %(stack)s) ELSE my END, category, exact
         ),
         total AS (SELECT count(*) AS n FROM stacks),
         coarse AS (
