@@ -128,7 +128,9 @@ def report_tile(z: int, x: int, y: int, *, filters: MapFilters, scope: ViewerSco
             FROM reports_report r
             JOIN reports_category c ON c.id = r.category_id
             JOIN localities_locality l ON l.id = r.locality_id, env4326
-            WHERE (r.location && env4326.g OR r.public_location && env4326.g) AND {where}
+            -- Each row is placed by the point the caller may see, so a bbox never reveals an exact one.
+            WHERE (({privileged} AND r.location && env4326.g)
+                   OR (NOT {privileged} AND r.public_location && env4326.g)) AND {where}
               AND ({privileged} OR NOT c.sensitive)
         ),
         merc AS (
