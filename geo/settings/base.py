@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment (or a `.env` file)."""
 
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -113,6 +114,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Leaflet.heat for the map pages, as shipped inside the pinned folium package (no CDN, nothing copied
+# into the repository); found without importing folium. Leaflet itself comes from django-leaflet.
+STATICFILES_DIRS = [
+    ("vendor/folium", Path(importlib.util.find_spec("folium").origin).parent / "templates"),
+]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
@@ -163,6 +169,13 @@ IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 # the heatmap rollup is refreshed by a map request when older than this many seconds.
 PUBLIC_MIN_COUNT = env.int("PUBLIC_MIN_COUNT", default=3)
 MAPS_ROLLUP_MAX_AGE_SECONDS = env.int("MAPS_ROLLUP_MAX_AGE_SECONDS", default=300)
+# Basemap of the map pages (/mapa/): an XYZ tile URL template and its attribution. Empty: no basemap
+# (the boundaries and report layers still draw); the pages work too when the URL cannot be reached.
+BASEMAP_URL = env("BASEMAP_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+BASEMAP_ATTRIBUTION = env(
+    "BASEMAP_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Convive Bogotá API",
