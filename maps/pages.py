@@ -1,0 +1,325 @@
+"""Server-rendered map pages (folium), Spanish first.
+
+- /mapa/                                 public map: locality and UPZ outlines, report density (heat),
+                                         locality choropleth of rates, legend, layer control, filters.
+- /mapa/localidad/<code>/                the alcaldía local's dashboard: heat, UPZ choropleth of rates,
+                                         hot spots, top categories, weekly trend, open reports, response.
+- /mapa/localidad/<code>/informe/        printable council brief for a period (?desde&hasta), no JS.
+
+Pages are public. What they aggregate follows the caller's role exactly as the map API does
+(maps.filters.ViewerScope): the public form (public reports, small counts hidden, sensitive
+categories never as heat points) unless a signed-in analyst/admin or the locality's own staff.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import wraps
+
+from django import forms
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+
+from localities.models import Locality
+from reports.models import Category
+
+from . import page_data, pagemaps, selectors
+from .filters import MapFilters, ViewerScope, public_min_count
+from .services import rollups_ensure_fresh
+
+MAP_DEFAULT_DAYS = 365
+BRIEF_DEFAULT_DAYS = 30
+HOTSPOT_CELL_METRES = 300
+CITY_HEAT_METRES = 200  # heat points of the city map (the dashboard keeps the 100 m rollup cells)
+MAX_PERIOD_DAYS = 3 * 366
+
+
+class PeriodForm(forms.Form):
+    """GET filters of the pages: category and period (inclusive dates of receipt, Bogotá time)."""
+
+    categoria = forms.ChoiceField(label="Categoría", required=False)
+    desde = forms.DateField(label="Desde", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    hasta = forms.DateField(label="Hasta", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, default_days: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_days = default_days
+        self.fields["categoria"].choices = [("", "Todas las categorías")] + [
+            (c.code, c.name_es) for c in Category.objects.filter(active=True).order_by("order", "code")
+        ]
+        self.fields["desde"].error_messages["invalid"] = "Fecha no válida: use el formato AAAA-MM-DD."
+        self.fields["hasta"].error_messages["invalid"] = "Fecha no válida: use el formato AAAA-MM-DD."
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("desde"), data.get("hasta")
+        if start and end and start > end:
+            self.add_error("hasta", "La fecha final debe ser igual o posterior a la inicial.")
+        elif start and end and (end - start).days > MAX_PERIOD_DAYS:
+            self.add_error("hasta", "El periodo puede abarcar como máximo tres años; acórtelo.")
+        return data
+
+    def period(self) -> tuple[date, date]:
+        """(desde, hasta): the valid values given, else the last `default_days` days up to today."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        end = data.get("hasta") or timezone.localdate()
+        start = data.get("desde") or end - timedelta(days=self.default_days - 1)
+        if start > end:
+            start, end = end - timedelta(days=self.default_days - 1), end
+        return start, end
+
+    def filters(self, *, locality: str | None = None) -> MapFilters:
+        """MapFilters for the selectors (invalid input falls back to the defaults)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        start, end = self.period()
+        category = (data["categoria"],) if data.get("categoria") else ()
+        return MapFilters(
+            locality=(locality,) if locality else (), category=category, date_from=start, date_to=end
+        )
+
+
+def _form(request, default_days: int) -> PeriodForm:
+    return PeriodForm(request.GET or None, default_days=default_days)
+
+
+def _status(form: PeriodForm) -> int:
+    return 400 if form.is_bound and not form.is_valid() else 200
+
+
+def _locality_or_404(code: str) -> Locality:
+    locality = Locality.objects.current().filter(code=code).defer("geom").first()
+    if locality is None:
+        raise Http404(f"No existe la localidad {code}: use un código de 01 a 20.")
+    return locality
+
+
+def _export_links(filters: MapFilters) -> dict:
+    query = {"date_from": filters.date_from.isoformat(), "date_to": filters.date_to.isoformat()}
+    if filters.locality:
+        query["locality"] = ",".join(filters.locality)
+    if filters.category:
+        query["category"] = ",".join(filters.category)
+    qs = urlencode(query)
+    return {
+        fmt: reverse("exports-reports", kwargs={"fmt": fmt}) + "?" + qs for fmt in ("csv", "geojson", "gpkg")
+    }
+
+
+def _stats_by_code(stats: dict) -> dict:
+    return {row["code"]: row for row in stats["units"]}
+
+
+def _unit_details(rows: dict):
+    def details(code):
+        row = rows.get(code)
+        if row is None:
+            return {"reports": "0", "rate": "s. d.", "change": "s. d."}
+        if row["suppressed"]:
+            return {"reports": "oculto (menos de k)", "rate": "oculto", "change": "oculto"}
+        change = row["change_pct"]
+        return {
+            "reports": pagemaps.fmt(row["count"]),
+            "rate": pagemaps.fmt(row["rate_per_10k"], 1),
+            "change": "s. d." if change is None else f"{pagemaps.fmt(change, 1)} %",
+        }
+
+    return details
+
+
+def _metric(rows: dict) -> tuple[str, str]:
+    """Colour by rate per 10,000 inhabitants; by count when no population is loaded."""
+    if any(row["rate_per_10k"] is not None for row in rows.values()):
+        return "rate_per_10k", "Reportes por 10.000 habitantes"
+    return "count", "Reportes (sin datos de población)"
+
+
+def _value_of(rows: dict, key: str):
+    def value(code):
+        row = rows.get(code)
+        return None if row is None else row[key]
+
+    return value
+
+
+TOOLTIP = [
+    ("name", "Nombre"),
+    ("reports", "Reportes"),
+    ("rate", "Por 10.000 hab."),
+    ("change", "Cambio vs. periodo anterior"),
+]
+
+
+def public_map_context(*, filters: MapFilters, scope: ViewerScope) -> dict:
+    """Everything /mapa/ shows: heat of reports, locality rates, outlines, legend."""
+    rollups_ensure_fresh()
+    points = selectors.heatmap_points(filters=filters, scope=scope)
+    stats = _stats_by_code(selectors.unit_stats(level="locality", filters=filters, scope=scope))
+    key, title = _metric(stats)
+    classes = pagemaps.Classes.quantiles(row[key] for row in stats.values())
+    m = pagemaps.new_map()
+    pagemaps.add_choropleth(
+        m,
+        page_data.boundary_collection("locality"),
+        name=f"Localidades: {title.lower()}",
+        value_of=_value_of(stats, key),
+        classes=classes,
+        tooltip=TOOLTIP,
+        details=_unit_details(stats),
+    )
+    pagemaps.add_heat(m, pagemaps.coarsen_points(points["points"], CITY_HEAT_METRES))
+    pagemaps.add_outlines(
+        m, page_data.boundary_collection("upz"), name="Límites de UPZ", color="#6a3d9a", weight=0.8
+    )
+    return {
+        "map": pagemaps.rendered(m),
+        "legend": classes.legend(digits=1 if key == "rate_per_10k" else 0),
+        "legend_title": title,
+        "heat_total": points["meta"]["total"],
+        "localities": sorted(stats.values(), key=lambda r: r["code"]),
+        "exports": _export_links(filters),
+    }
+
+
+def dashboard_context(*, locality: Locality, filters: MapFilters, scope: ViewerScope) -> dict:
+    """Everything the locality dashboard shows (see module docstring)."""
+    rollups_ensure_fresh()
+    code = locality.code
+    points = selectors.heatmap_points(filters=filters, scope=scope)
+    upz_stats = _stats_by_code(selectors.unit_stats(level="upz", filters=filters, scope=scope))
+    own = selectors.unit_stats(level="locality", filters=filters, scope=scope)["units"]
+    hotspots = selectors.hotspot_cells(filters=filters, scope=scope, cell=HOTSPOT_CELL_METRES, shape="square")
+    key, title = _metric(upz_stats)
+    classes = pagemaps.Classes.quantiles(row[key] for row in upz_stats.values())
+    m = pagemaps.new_map(bounds=page_data.locality_bounds(code))
+    pagemaps.add_choropleth(
+        m,
+        page_data.boundary_collection(
+            "upz", locality_code=code, simplify_metres=page_data.LOCALITY_SIMPLIFY_METRES
+        ),
+        name=f"UPZ: {title.lower()}",
+        value_of=_value_of(upz_stats, key),
+        classes=classes,
+        tooltip=TOOLTIP,
+        details=_unit_details(upz_stats),
+    )
+    pagemaps.add_heat(m, points["points"])
+    pagemaps.add_hotspots(m, hotspots)
+    pagemaps.add_outlines(
+        m,
+        page_data.boundary_collection(
+            "locality", locality_code=code, simplify_metres=page_data.LOCALITY_SIMPLIFY_METRES
+        ),
+        name="Límite de la localidad",
+        color="#222222",
+        weight=2.5,
+    )
+    context = brief_context(locality=locality, filters=filters, scope=scope, upz_stats=upz_stats, own=own)
+    context.update(
+        map=pagemaps.rendered(m),
+        legend=classes.legend(digits=1 if key == "rate_per_10k" else 0),
+        legend_title=title,
+        hotspots=hotspots["meta"],
+        hotspot_cell=HOTSPOT_CELL_METRES,
+        heat_total=points["meta"]["total"],
+    )
+    return context
+
+
+def brief_context(
+    *, locality: Locality, filters: MapFilters, scope: ViewerScope, upz_stats=None, own=None
+) -> dict:
+    """Figures shared by the dashboard and the council brief: totals, UPZ table, categories, weeks."""
+    if upz_stats is None:
+        rollups_ensure_fresh()
+        upz_stats = _stats_by_code(selectors.unit_stats(level="upz", filters=filters, scope=scope))
+        own = selectors.unit_stats(level="locality", filters=filters, scope=scope)["units"]
+    summary = next((row for row in own if row["code"] == locality.code), None)
+    categories = selectors.category_counts(filters=filters, scope=scope, limit=8)
+    top = max((c["count"] or 0 for c in categories), default=0)
+    for category in categories:
+        category["share"] = round(100 * (category["count"] or 0) / top) if top else 0
+    weeks = selectors.weekly_counts(filters=filters, scope=scope)
+    upz_rows = sorted(upz_stats.values(), key=lambda r: (len(r["code"]), r["code"]))
+    return {
+        "locality": locality,
+        "summary": summary,
+        "open": page_data.open_reports_summary(locality_code=locality.code, filters=filters, scope=scope),
+        "upz_rows": upz_rows,
+        "categories": categories,
+        "chart": pagemaps.weekly_chart(weeks),
+        "exports": _export_links(filters),
+        "public_view": scope.is_public and locality.code not in scope.locality_codes,
+    }
+
+
+def _common(request, form: PeriodForm, filters: MapFilters) -> dict:
+    names = dict(form.fields["categoria"].choices)
+    return {
+        "form": form,
+        "category_name": names.get(filters.category[0]) if filters.category else None,
+        "period": filters,
+        "min_count": public_min_count(),
+        "basemap": bool(settings.BASEMAP_URL),
+    }
+
+
+def spanish(view):
+    """Render in es-CO whatever the browser asks: the pages' text is Spanish, so numbers must be too."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@spanish
+def public_map(request):
+    """/mapa/: the public map of Bogotá."""
+    form = _form(request, MAP_DEFAULT_DAYS)
+    filters = form.filters()
+    context = public_map_context(filters=filters, scope=ViewerScope.for_user(request.user))
+    context.update(_common(request, form, filters))
+    return render(request, "maps/public_map.html", context, status=_status(form))
+
+
+@spanish
+def locality_dashboard(request, code: str):
+    """/mapa/localidad/<code>/: the alcaldía local's dashboard."""
+    locality = _locality_or_404(code)
+    form = _form(request, MAP_DEFAULT_DAYS)
+    filters = form.filters(locality=code)
+    context = dashboard_context(locality=locality, filters=filters, scope=ViewerScope.for_user(request.user))
+    context.update(_common(request, form, filters))
+    return render(request, "maps/locality_dashboard.html", context, status=_status(form))
+
+
+@spanish
+def council_brief(request, code: str):
+    """/mapa/localidad/<code>/informe/?desde&hasta: printable brief for the local security council."""
+    locality = _locality_or_404(code)
+    form = _form(request, BRIEF_DEFAULT_DAYS)
+    filters = form.filters(locality=code)
+    scope = ViewerScope.for_user(request.user)
+    context = brief_context(locality=locality, filters=filters, scope=scope)
+    rows = {row["code"]: row for row in context["upz_rows"]}
+    key, title = _metric(rows)
+    classes = pagemaps.Classes.quantiles(row[key] for row in rows.values())
+    svg = page_data.upz_svg_paths(locality_code=code)
+    for path in svg["paths"]:
+        row = rows.get(path["code"])
+        path["fill"] = classes.color(row[key] if row else None)
+        path["title"] = f"{path['name']}: " + _unit_details(rows)(path["code"])["reports"] + " reportes"
+    context.update(
+        _common(request, form, filters),
+        svg=svg,
+        legend=classes.legend(digits=1 if key == "rate_per_10k" else 0),
+        legend_title=title,
+        generated=timezone.now(),
+    )
+    return render(request, "maps/council_brief.html", context, status=_status(form))
