@@ -11,7 +11,7 @@ PROJECT=$(pwd)
 step() { printf '\n==> %s\n' "$*"; }
 
 system_packages() {
-  scripts/system-deps.sh
+  scripts/system-deps.sh ${WITH_BROWSER:+--with-browser}
 }
 
 python_env() {
@@ -84,6 +84,7 @@ URLS
     ;;
   test)
     shift
+    WITH_BROWSER=1  # tests/maps/test_browser.py drives Debian's chromium
     setup
     step "Estilo (ruff)"
     .venv/bin/ruff check .

@@ -3,6 +3,9 @@
 # when they are missing. Uses apt-get as root, or through sudo when it works without a password;
 # otherwise prints exactly what to install and fails. Never prompts.
 set -euo pipefail
+# --with-browser (make test): also Debian's chromium, for the headless browser test of the map pages.
+with_browser=false
+[ "${1:-}" = "--with-browser" ] && with_browser=true
 
 missing=()
 have_postgis() {
@@ -28,6 +31,7 @@ ldconfig -p 2>/dev/null | grep -q 'libgdal\.so' || missing+=(gdal)
 ldconfig -p 2>/dev/null | grep -q 'libgeos_c\.so' || missing+=(geos)
 command -v python3 >/dev/null || missing+=(python3)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+if $with_browser && ! command -v chromium >/dev/null; then missing+=(chromium); fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -39,6 +43,7 @@ else
   echo "Faltan paquetes del sistema / missing system packages: ${missing[*]}" >&2
   echo "Instálelos como administrador / install them as root:" >&2
   echo "  apt-get install postgresql postgresql-15-postgis-3 gdal-bin python3-venv" >&2
+  $with_browser && echo "  apt-get install chromium   (prueba de navegador / browser test)" >&2
   exit 1
 fi
 
@@ -49,3 +54,6 @@ major=$(pg_major)
 "${SUDO[@]}" apt-get install -y -q --no-install-recommends \
   "postgresql-$major" "postgresql-$major-postgis-3" postgresql-contrib \
   gdal-bin proj-bin python3 python3-venv util-linux ca-certificates
+if $with_browser; then
+  "${SUDO[@]}" apt-get install -y -q --no-install-recommends chromium
+fi
