@@ -59,8 +59,12 @@ def report_feature_rows(
     bbox: tuple[float, float, float, float] | None = None,
     after_id: int = 0,
     limit: int | None = None,
+    columns: str = "id, feature",
 ) -> tuple[str, dict]:
-    """(sql, params) selecting (id, feature_text) ordered by id; bbox lon/lat EPSG:4326 on location."""
+    """(sql, params) selecting (id, feature_text) ordered by id; bbox lon/lat EPSG:4326 on location.
+
+    columns="feature" selects the Feature text alone (for COPY).
+    """
     where, params, privileged = report_where(filters, scope)
     conds = [where, "r.id > %(after_id)s"]
     params["after_id"] = after_id
@@ -72,7 +76,8 @@ def report_feature_rows(
             f" OR (NOT {privileged} AND r.public_location && {envelope}))"
         )
         params.update(b0=bbox[0], b1=bbox[1], b2=bbox[2], b3=bbox[3])
-    sql = f"SELECT r.id, {feature_sql(privileged)} {FROM_SQL} WHERE {' AND '.join(conds)} ORDER BY r.id"  # noqa: S608
+    select = feature_sql(privileged) if columns == "feature" else f"r.id, {feature_sql(privileged)}"
+    sql = f"SELECT {select} {FROM_SQL} WHERE {' AND '.join(conds)} ORDER BY r.id"  # noqa: S608
     if limit:
         sql += " LIMIT %(limit)s"
         params["limit"] = limit

@@ -112,3 +112,12 @@ def test_aggregates_k_suppression_and_levels(setup):
     assert isinstance(response, FileResponse)
     assert client_for().get("/api/exports/aggregates.csv", {"level": "barrio"}).status_code == 400
     assert client_for().get("/api/exports/reports.xlsx").status_code == 404
+
+
+def test_copy_stream_returns_text_exactly_even_with_escaped_characters(db):
+    from maps.exports import copy_text_batches
+
+    text = 'a\\b\t"c"\nd\re' + "ñ"
+    batches = list(copy_text_batches("SELECT %(t)s::text FROM generate_series(1, 5)", {"t": text}, size=2))
+    assert [len(b) for b in batches] == [2, 2, 1]
+    assert all(row.decode() == text for batch in batches for row in batch)
