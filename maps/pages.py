@@ -252,7 +252,7 @@ def brief_context(
         "categories": categories,
         "chart": pagemaps.weekly_chart(weeks),
         "exports": _export_links(filters),
-        "public_view": scope.is_public and locality.code not in scope.locality_codes,
+        "public_view": not (scope.full or locality.code in scope.locality_codes),
     }
 
 

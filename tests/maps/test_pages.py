@@ -112,6 +112,10 @@ def test_public_never_gets_sensitive_points_or_small_counts(setup):
     assert "cifras ocultas" not in own
     assert re.search(r'<span class="value">2</span><span class="label">reportes recibidos', own)
     assert "Vista pública" not in own
+    # Staff of another locality get the public form here.
+    other = make_user("alcaldia01", role="locality_staff", localities=["01"])
+    assert "menos de 3 reportes: cifras ocultas" in page("/mapa/localidad/02/", other).content.decode()
+    assert "Vista pública" in page("/mapa/localidad/02/", other).content.decode()
 
 
 def test_dashboard_figures_categories_trend_hotspots_and_open_reports(setup):
