@@ -70,11 +70,15 @@ def demo_city(real_territory, bogota_data_dir, django_db_blocker):
     from localities.models import Upz
     from reports.categories import categories_load
     from reports.demo import demo_remove, demo_seed
+    from reports.models import Category
 
     with django_db_blocker.unblock():
         # Seeding commits and the teardown deletes every demo report: never outside a test database.
         name = connection.settings_dict["NAME"]
         assert name.startswith("test_"), f"refusing to seed/remove demo reports in {name!r}"
+        # Committed rows outlive this module: note what was there so the teardown can restore it,
+        # otherwise later tests that count categories would see the whole taxonomy.
+        categories_before = set(Category.objects.values_list("pk", flat=True))
         categories_load()
         demo_seed(n=20000, seed=11, data_dir=bogota_data_dir)
         upz_count = Upz.objects.current().filter(locality__code=LOCALITY).count()
@@ -82,6 +86,7 @@ def demo_city(real_territory, bogota_data_dir, django_db_blocker):
     with django_db_blocker.unblock():
         assert connection.settings_dict["NAME"] == name
         demo_remove()
+        Category.objects.exclude(pk__in=categories_before).delete()
 
 
 @contextmanager
