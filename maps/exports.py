@@ -5,8 +5,8 @@ categories without geometry, small aggregates suppressed). Exact points need a r
 admins for every report, locality staff for their localities' reports. No export ever carries the
 reporter's identity, contact or tracking code.
 
-GeoJSON and CSV stream from a server-side cursor (connection.chunked_cursor) over rows rendered by
-PostGIS, so memory stays flat in the number of reports. GeoPackage is written in chunks with pyogrio
+GeoJSON streams the Features PostGIS renders through COPY … TO STDOUT; CSV streams from a server-side
+cursor (connection.chunked_cursor). Either way memory stays flat in the number of reports. GeoPackage is written in chunks with pyogrio
 to a temporary file, deleted once sent.
 """
 
@@ -27,7 +27,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
+
+from reports.throttles import ThrottleMessageMixin
 
 from .filters import MapFilters, MapFilterSerializer, ViewerScope, public_min_count
 from .layers import FROM_SQL, report_feature_rows
@@ -279,9 +282,19 @@ EXPORT_RESPONSES = {
 }
 
 
-class ReportExportView(APIView):
+class ExportAnonThrottle(AnonRateThrottle):
+    """Anonymous exports per client IP (scope `export_anon`): a full-year export is hundreds of MB.
+
+    Signed-in users (planners, staff) are not limited: their exports are accountable to an account.
+    """
+
+    scope = "export_anon"
+
+
+class ReportExportView(ThrottleMessageMixin, APIView):
     # Public form for everyone, exact points by role (module docstring).
     permission_classes = [AllowAny]
+    throttle_classes = [ExportAnonThrottle]
 
     @extend_schema(
         operation_id="exports_reports",
@@ -328,9 +341,10 @@ def _prepend(first, rest):
     yield from rest
 
 
-class AggregateExportView(APIView):
+class AggregateExportView(ThrottleMessageMixin, APIView):
     # Aggregates: public with k-suppression, full for analysts/admins and staff's localities.
     permission_classes = [AllowAny]
+    throttle_classes = [ExportAnonThrottle]
 
     @extend_schema(
         operation_id="exports_aggregates",

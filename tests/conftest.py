@@ -15,6 +15,16 @@ def _bogota_data_dir() -> Path | None:
     return None
 
 
+@pytest.fixture(autouse=True)
+def _clear_throttle_cache():
+    # Throttle counters live in the cache; each test starts with a clean slate.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def bogota_data_dir() -> Path:
     """Folder with the official Bogotá files; skips (fails under CI) when it is not available."""

@@ -148,6 +148,7 @@ REST_FRAMEWORK = {
         "report_create_anon": env("THROTTLE_REPORT_CREATE_ANON", default="30/hour"),
         "support": env("THROTTLE_SUPPORT", default="120/hour"),
         "auth": env("THROTTLE_AUTH", default="20/minute"),
+        "export_anon": env("THROTTLE_EXPORT_ANON", default="60/hour"),
     },
 }
 

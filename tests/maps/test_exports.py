@@ -121,3 +121,25 @@ def test_copy_stream_returns_text_exactly_even_with_escaped_characters(db):
     batches = list(copy_text_batches("SELECT %(t)s::text FROM generate_series(1, 5)", {"t": text}, size=2))
     assert [len(b) for b in batches] == [2, 2, 1]
     assert all(row.decode() == text for batch in batches for row in batch)
+
+
+def test_anonymous_exports_are_rate_limited_but_signed_in_planners_are_not(setup):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    hurto, _ = setup
+    add_reports([A], hurto)
+    original = SimpleRateThrottle.THROTTLE_RATES
+    SimpleRateThrottle.THROTTLE_RATES = {**original, "export_anon": "2/hour"}
+    try:
+        anonymous = client_for()
+        assert anonymous.get("/api/exports/reports.csv").status_code == 200
+        assert anonymous.get("/api/exports/aggregates.csv").status_code == 200
+        refused = anonymous.get("/api/exports/reports.geojson")
+        assert refused.status_code == 429
+        assert int(refused["Retry-After"]) > 0
+        assert "Intente de nuevo" in refused.json()["detail"]
+        analyst = client_for(make_user("planeadora", role="analyst"))
+        for _ in range(3):
+            assert analyst.get("/api/exports/reports.csv").status_code == 200
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = original

@@ -1,20 +1,11 @@
 """Fixtures for report tests: the toy territory, categories and one user per role."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import make_territory
 
 from .factories import make_category, make_user
-
-
-@pytest.fixture(autouse=True)
-def _clear_throttle_cache():
-    # Throttle counters live in the cache; each test starts with a clean slate.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
