@@ -13,11 +13,13 @@ categories never as heat points) unless a signed-in analyst/admin or the localit
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from functools import wraps
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -153,8 +155,33 @@ TOOLTIP = [
 ]
 
 
+def _public_cached(name: str, filters: MapFilters, scope: ViewerScope, build) -> dict:
+    """build() for the public form, kept MAPS_PAGE_CACHE_SECONDS per page and filters.
+
+    Every anonymous visitor of the landing page asks for the same aggregates (a year of reports);
+    computing them takes about a second at a million reports. Staff and analysts see their own form
+    and are never served from this cache. 0 disables it.
+    """
+    seconds = int(getattr(settings, "MAPS_PAGE_CACHE_SECONDS", 0))
+    if not scope.is_public or seconds <= 0:
+        return build()
+    digest = hashlib.sha256(
+        repr((name, filters, translation.get_language(), settings.BASEMAP_URL)).encode()
+    ).hexdigest()[:32]
+    key = f"maps:page:{digest}"
+    context = cache.get(key)
+    if context is None:
+        context = build()
+        cache.set(key, context, seconds)
+    return context
+
+
 def public_map_context(*, filters: MapFilters, scope: ViewerScope) -> dict:
     """Everything /mapa/ shows: heat of reports, locality rates, outlines, legend."""
+    return _public_cached("mapa", filters, scope, lambda: _build_public_map(filters=filters, scope=scope))
+
+
+def _build_public_map(*, filters: MapFilters, scope: ViewerScope) -> dict:
     rollups_ensure_fresh()
     points = selectors.heatmap_points(filters=filters, scope=scope)
     stats = _stats_by_code(selectors.unit_stats(level="locality", filters=filters, scope=scope))
@@ -186,6 +213,15 @@ def public_map_context(*, filters: MapFilters, scope: ViewerScope) -> dict:
 
 def dashboard_context(*, locality: Locality, filters: MapFilters, scope: ViewerScope) -> dict:
     """Everything the locality dashboard shows (see module docstring)."""
+    return _public_cached(
+        f"localidad:{locality.code}",
+        filters,
+        scope,
+        lambda: _build_dashboard(locality=locality, filters=filters, scope=scope),
+    )
+
+
+def _build_dashboard(*, locality: Locality, filters: MapFilters, scope: ViewerScope) -> dict:
     rollups_ensure_fresh()
     code = locality.code
     points = selectors.heatmap_points(filters=filters, scope=scope)

@@ -170,6 +170,9 @@ IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 # the heatmap rollup is refreshed by a map request when older than this many seconds.
 PUBLIC_MIN_COUNT = env.int("PUBLIC_MIN_COUNT", default=3)
 MAPS_ROLLUP_MAX_AGE_SECONDS = env.int("MAPS_ROLLUP_MAX_AGE_SECONDS", default=300)
+# The public form of /mapa/ and the locality dashboards is kept this many seconds per filter set
+# (0: never); signed-in staff always get a fresh page.
+MAPS_PAGE_CACHE_SECONDS = env.int("MAPS_PAGE_CACHE_SECONDS", default=120)
 # Basemap of the map pages (/mapa/): an XYZ tile URL template and its attribution. Empty: no basemap
 # (the boundaries and report layers still draw); the pages work too when the URL cannot be reached.
 BASEMAP_URL = env("BASEMAP_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")

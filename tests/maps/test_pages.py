@@ -118,6 +118,23 @@ def test_public_never_gets_sensitive_points_or_small_counts(setup):
     assert "Vista pública" in page("/mapa/localidad/02/", other).content.decode()
 
 
+def test_public_pages_are_cached_briefly_and_staff_pages_never(setup, settings):
+    hurto, _ = setup
+    settings.MAPS_PAGE_CACHE_SECONDS = 60
+    add_reports([A] * 4, hurto)
+    refresh()
+    assert len(heat_points(page("/mapa/localidad/01/"))) == 1
+    add_reports([B] * 4, hurto)
+    refresh()
+    # The public form is served from the cache within the period; an analyst sees the new cell at once.
+    assert len(heat_points(page("/mapa/localidad/01/"))) == 1
+    assert len(heat_points(page("/mapa/localidad/01/", make_user("ana", role="analyst")))) == 2
+    # Other filters are another cache entry; 0 seconds turns the cache off.
+    assert len(heat_points(page("/mapa/localidad/01/", categoria="hurto"))) == 2
+    settings.MAPS_PAGE_CACHE_SECONDS = 0
+    assert len(heat_points(page("/mapa/localidad/01/"))) == 2
+
+
 def test_dashboard_figures_categories_trend_hotspots_and_open_reports(setup):
     hurto, _ = setup
     rina = make_category("rina", name_es="Riña")
