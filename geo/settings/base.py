@@ -212,6 +212,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Django's default config gives "django" a console handler of its own; without this every
+    # request warning and the reloader's messages would be printed twice (there and via root).
+    "loggers": {
+        "django": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False}
+    },
 }
 
 # gis.W001: Debian 12 ships GDAL 3.6, which cannot block file/network access from crafted spatial
