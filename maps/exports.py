@@ -17,11 +17,11 @@ import io
 import os
 import re
 import tempfile
-from datetime import date
 
 import numpy as np
 from django.db import connection
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -211,7 +211,7 @@ class AggregateQuerySerializer(MapFilterSerializer):
 
 
 def _filename(stem: str, fmt: str) -> str:
-    return f"convive-{stem}-{date.today().isoformat()}.{fmt}"
+    return f"convive-{stem}-{timezone.localdate().isoformat()}.{fmt}"  # Bogotá date, not the server's
 
 
 def _streaming(chunks, fmt: str, stem: str) -> StreamingHttpResponse:
