@@ -32,9 +32,8 @@ from rest_framework.views import APIView
 
 from reports.throttles import ThrottleMessageMixin
 
-from .filters import MapFilters, MapFilterSerializer, ViewerScope, public_min_count
+from .filters import MapFilters, MapFilterSerializer, ViewerScope, public_min_count, report_where
 from .layers import FROM_SQL, report_feature_rows
-from .tiles import report_where
 
 CHUNK_ROWS = 2000
 FORMATS = ("geojson", "csv", "gpkg")

@@ -1,5 +1,8 @@
 """Filters shared by every map output (heatmap, hotspots, statistics, tiles, exports).
 
+`report_where` turns them into SQL conditions on reports_report for the raw-SQL outputs (tiles,
+layers, exports, statistics).
+
 Usage in a view:
 
     params = MapFilterSerializer(data=request.query_params)
@@ -25,6 +28,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from reports import access
+from reports.querysets import NOT_PUBLIC_STATUSES
 
 
 def _codes(value: str) -> tuple[str, ...]:
@@ -98,6 +102,41 @@ class ViewerScope:
     @property
     def is_public(self) -> bool:
         return not self.full and not self.locality_codes
+
+
+def report_where(filters: MapFilters, scope: ViewerScope, alias: str = "r") -> tuple[str, dict, str]:
+    """SQL conditions on reports_report `alias` (joined to reports_category c, localities_locality l).
+
+    Returns (where_sql, params, privileged_sql): `where_sql` keeps the rows the caller may see under the
+    filters; `privileged_sql` is a boolean SQL expression true where the caller sees full detail.
+    """
+    params: dict = {"not_public": list(NOT_PUBLIC_STATUSES)}
+    public = f"(NOT {alias}.hidden AND {alias}.status <> ALL(%(not_public)s))"
+    if scope.full:
+        privileged = "TRUE"
+    elif scope.locality_codes:
+        privileged = "(l.code = ANY(%(staff_codes)s))"
+        params["staff_codes"] = list(scope.locality_codes)
+    else:
+        privileged = "FALSE"
+    conds = [f"({privileged} OR {public})"]
+    if filters.locality:
+        conds.append("l.code = ANY(%(f_locality)s)")
+        params["f_locality"] = list(filters.locality)
+    if filters.upz:
+        conds.append(f"{alias}.upz_id IN (SELECT id FROM localities_upz WHERE code = ANY(%(f_upz)s))")  # noqa: S608
+        params["f_upz"] = list(filters.upz)
+    if filters.category:
+        conds.append("c.code = ANY(%(f_category)s)")
+        params["f_category"] = list(filters.category)
+    start, end = filters.created_range()
+    if start:
+        conds.append(f"{alias}.created_at >= %(f_start)s")
+        params["f_start"] = start
+    if end:
+        conds.append(f"{alias}.created_at < %(f_end)s")
+        params["f_end"] = end
+    return " AND ".join(conds), params, privileged
 
 
 def public_min_count() -> int:

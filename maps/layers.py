@@ -19,8 +19,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from .filters import MapFilters, MapFilterSerializer, ViewerScope
-from .tiles import report_where
+from .filters import MapFilters, MapFilterSerializer, ViewerScope, report_where
 
 MAX_PAGE_SIZE = 10000
 

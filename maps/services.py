@@ -1,8 +1,7 @@
 """Writes of the maps app: keeping the report rollups (maps_reportcell) up to date."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from reports.querysets import NOT_PUBLIC_STATUSES
 
+from .filters import MapFilters
 from .models import ROLLUP_CELL_METRES, RollupState
 
 NOT_PUBLIC = list(NOT_PUBLIC_STATUSES)
@@ -45,14 +45,6 @@ FROM (
 ) s
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 """  # {where} is one of two fixed strings below
-
-
-def _local_range(first: date, last: date) -> tuple[datetime, datetime]:
-    """[first 00:00, last+1 00:00) in the project time zone, so the created_at index bounds the scan."""
-    tz = ZoneInfo(settings.TIME_ZONE)
-    return datetime.combine(first, time.min, tzinfo=tz), datetime.combine(
-        last + timedelta(days=1), time.min, tzinfo=tz
-    )
 
 
 @dataclass(frozen=True)
@@ -102,7 +94,8 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
             changed = sorted(changed or [])
             rows = 0
             if changed:
-                start, end = _local_range(changed[0], changed[-1])
+                # [first 00:00, last+1 00:00) local, so the created_at index bounds the scan.
+                start, end = MapFilters(date_from=changed[0], date_to=changed[-1]).created_range()
                 cursor.execute("DELETE FROM maps_reportcell WHERE day = ANY(%(days)s)", {"days": changed})
                 cursor.execute(
                     _INSERT_SQL.format(

@@ -23,9 +23,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from reports.querysets import NOT_PUBLIC_STATUSES
-
-from .filters import MapFilters, MapFilterSerializer, ViewerScope, public_min_count
+from .filters import MapFilters, MapFilterSerializer, ViewerScope, public_min_count, report_where
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
 POINT_MIN_ZOOM = 14
@@ -35,42 +33,6 @@ COARSE_GRID = 128  # fallback grid for over-full point tiles (19 m at z14)
 MAX_POINT_FEATURES = 12000  # keeps every report tile under 500 KB
 WEB_MERCATOR_WIDTH = 40075016.68557849
 MAX_ZOOM = 22
-
-
-# --- shared SQL pieces (also used by maps.layers and maps.exports) --------------------------------
-def report_where(filters: MapFilters, scope: ViewerScope, alias: str = "r") -> tuple[str, dict, str]:
-    """SQL conditions on reports_report `alias` (joined to reports_category c, localities_locality l).
-
-    Returns (where_sql, params, privileged_sql): `where_sql` keeps the rows the caller may see under the
-    filters; `privileged_sql` is a boolean SQL expression true where the caller sees full detail.
-    """
-    params: dict = {"not_public": list(NOT_PUBLIC_STATUSES)}
-    public = f"(NOT {alias}.hidden AND {alias}.status <> ALL(%(not_public)s))"
-    if scope.full:
-        privileged = "TRUE"
-    elif scope.locality_codes:
-        privileged = "(l.code = ANY(%(staff_codes)s))"
-        params["staff_codes"] = list(scope.locality_codes)
-    else:
-        privileged = "FALSE"
-    conds = [f"({privileged} OR {public})"]
-    if filters.locality:
-        conds.append("l.code = ANY(%(f_locality)s)")
-        params["f_locality"] = list(filters.locality)
-    if filters.upz:
-        conds.append(f"{alias}.upz_id IN (SELECT id FROM localities_upz WHERE code = ANY(%(f_upz)s))")  # noqa: S608
-        params["f_upz"] = list(filters.upz)
-    if filters.category:
-        conds.append("c.code = ANY(%(f_category)s)")
-        params["f_category"] = list(filters.category)
-    start, end = filters.created_range()
-    if start:
-        conds.append(f"{alias}.created_at >= %(f_start)s")
-        params["f_start"] = start
-    if end:
-        conds.append(f"{alias}.created_at < %(f_end)s")
-        params["f_end"] = end
-    return " AND ".join(conds), params, privileged
 
 
 # --- selectors --------------------------------------------------------------------------------------

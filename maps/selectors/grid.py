@@ -33,7 +33,8 @@ class BaseCells:
     privileged: np.ndarray
 
 
-def _where(filters: MapFilters, scope: ViewerScope) -> tuple[str, dict, str]:
+def rollup_where(filters: MapFilters, scope: ViewerScope) -> tuple[str, dict, str]:
+    """SQL conditions on maps_reportcell: (where_sql, params, privileged_sql), as filters.report_where."""
     clauses = ["true"]
     params: dict = {}
     if filters.locality:
@@ -65,7 +66,7 @@ def _where(filters: MapFilters, scope: ViewerScope) -> tuple[str, dict, str]:
 
 def base_cells(filters: MapFilters, scope: ViewerScope) -> BaseCells:
     """Counts per 100 m base cell (EPSG:9377) from the rollup, with the caller's visibility rules."""
-    where, params, privileged = _where(filters, scope)
+    where, params, privileged = rollup_where(filters, scope)
     # Raw SQL: a grouped read of the rollup with a boolean aggregate the ORM cannot name as cleanly;
     # `where` is assembled above from fixed fragments, values are parameters.
     sql = f"""

@@ -14,14 +14,13 @@ Public callers: public reports only; a unit with count < k has every figure null
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import connection
 from django.utils import timezone
 
-from reports.querysets import NOT_PUBLIC_STATUSES
-
-from ..filters import MapFilters, ViewerScope, public_min_count
+from ..filters import MapFilters, ViewerScope, public_min_count, report_where
+from .grid import rollup_where
 
 DEFAULT_DAYS = 365
 
@@ -33,33 +32,13 @@ def _period(filters: MapFilters) -> MapFilters:
     return filters.with_period(start, end)
 
 
-def _sql(level: str, scope: ViewerScope, filters: MapFilters) -> tuple[str, dict]:
+def _sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from: date) -> tuple[str, dict]:
+    """(sql, params) reading the previous period (from `previous_from`) and `filters`' own period."""
     unit = "l.code" if level == "locality" else "u.code"
     unit_locality = "l.code"
-    clauses = ["r.created_at >= %(prev_start)s", "r.created_at < %(end)s"]
-    params: dict = {}
-    if filters.locality:
-        clauses.append("l.code = ANY(%(locality)s)")
-        params["locality"] = list(filters.locality)
-    if filters.upz:
-        clauses.append("u.code = ANY(%(upz)s)")
-        params["upz"] = list(filters.upz)
-    if filters.category:
-        clauses.append("c.code = ANY(%(category)s)")
-        params["category"] = list(filters.category)
+    where, params, privileged = report_where(filters.with_period(previous_from, filters.date_to), scope)
     if level == "upz":
-        clauses.append("u.code IS NOT NULL")
-    public = "(NOT r.hidden AND r.status <> ALL(%(not_public)s))"
-    params["not_public"] = list(NOT_PUBLIC_STATUSES)
-    if scope.full:
-        privileged = "true"
-    elif scope.locality_codes:
-        params["own"] = list(scope.locality_codes)
-        privileged = "l.code = ANY(%(own)s)"
-        clauses.append(f"({public} OR {privileged})")
-    else:
-        privileged = "false"
-        clauses.append(public)
+        where += " AND u.code IS NOT NULL"
     if level == "locality":
         population = """
             LEFT JOIN LATERAL (
@@ -94,7 +73,7 @@ def _sql(level: str, scope: ViewerScope, filters: MapFilters) -> tuple[str, dict
             JOIN localities_locality l ON l.id = r.locality_id
             LEFT JOIN localities_upz u ON u.id = r.upz_id
             JOIN reports_category c ON c.id = r.category_id
-            WHERE {" AND ".join(clauses)}
+            WHERE {where}
             GROUP BY {unit}
         )
         SELECT a.unit, {name}, a.n, a.prev_n, a.resolved, a.median_s, a.privileged, pop.population
@@ -107,11 +86,10 @@ def _sql(level: str, scope: ViewerScope, filters: MapFilters) -> tuple[str, dict
 def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope) -> dict:
     """Figures per locality or UPZ (see module docstring) with the period used and k."""
     filters = _period(filters)
-    start, end = filters.created_range()
-    length = end - start
-    prev_start = start - length
-    sql, params = _sql(level, scope, filters)
-    params.update(start=start, end=end, prev_start=prev_start, end_year=filters.date_to.year)
+    start, _ = filters.created_range()
+    previous_from = filters.date_from - (filters.date_to - filters.date_from) - timedelta(days=1)
+    sql, params = _sql(level, scope, filters, previous_from)
+    params.update(start=start, end_year=filters.date_to.year)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -140,18 +118,12 @@ def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope) -> dict:
         "level": level,
         "period": {"date_from": filters.date_from, "date_to": filters.date_to},
         "previous_period": {
-            "date_from": filters.date_from - (filters.date_to - filters.date_from) - timedelta(days=1),
+            "date_from": previous_from,
             "date_to": filters.date_from - timedelta(days=1),
         },
         "min_count": None if scope.full else k,
         "units": units,
     }
-
-
-def _rollup_where(filters: MapFilters, scope: ViewerScope) -> tuple[str, dict, str]:
-    from .grid import _where
-
-    return _where(filters, scope)
 
 
 def category_counts(*, filters: MapFilters, scope: ViewerScope, limit: int = 10) -> list[dict]:
@@ -160,7 +132,7 @@ def category_counts(*, filters: MapFilters, scope: ViewerScope, limit: int = 10)
     [{code, name_es, name_en, count, suppressed}]; counts below k are nulled for callers without full
     detail (the category stays listed so the order is still informative).
     """
-    where, params, privileged = _rollup_where(filters, scope)
+    where, params, privileged = rollup_where(filters, scope)
     params["limit"] = int(limit)
     # Raw SQL: grouped read of the rollup with the same visibility fragment as the heatmap.
     sql = f"""
@@ -198,7 +170,7 @@ def weekly_counts(*, filters: MapFilters, scope: ViewerScope) -> list[dict]:
     only the days inside the period. Counts below k are nulled for
     callers without full detail.
     """
-    where, params, privileged = _rollup_where(filters, scope)
+    where, params, privileged = rollup_where(filters, scope)
     # Raw SQL: generate_series fills empty weeks; the ORM cannot left-join a series.
     sql = f"""
         WITH w AS (
