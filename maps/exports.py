@@ -33,7 +33,7 @@ from rest_framework.views import APIView
 from reports.throttles import ThrottleMessageMixin
 
 from .filters import MapFilters, MapFilterSerializer, ViewerScope, public_min_count, report_where
-from .layers import FROM_SQL, report_feature_rows
+from .layers import FROM_SQL, report_feature_rows, visible_geom_sql
 
 CHUNK_ROWS = 2000
 FORMATS = ("geojson", "csv", "gpkg")
@@ -61,7 +61,7 @@ AGG_CSV_HEADER = ["code", "name", "count", "suppressed", "lon", "lat"]
 def report_csv_rows_sql(filters: MapFilters, scope: ViewerScope) -> tuple[str, dict]:
     """(sql, params): one row per report in the public or exact form; lon/lat EPSG:4326 rounded to 6 dp."""
     where, params, privileged = report_where(filters, scope)
-    geom = f"CASE WHEN {privileged} THEN r.location WHEN c.sensitive THEN NULL ELSE r.public_location END"
+    geom = visible_geom_sql(privileged)
     sql = f"""
     SELECT r.id, c.code, r.status,
            to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
@@ -261,17 +261,6 @@ def _gpkg_response(batches, fields: list[str], stem: str, geometry_type: str) ->
     return response
 
 
-def _chunks(rows, size=CHUNK_ROWS):
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 FORMAT_PARAM = OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(FORMATS), description="Formato.")
 EXPORT_RESPONSES = {
     (200, "application/geo+json"): OpenApiResponse(OpenApiTypes.OBJECT, description="GeoJSON RFC 7946."),
@@ -321,7 +310,7 @@ class ReportExportView(ThrottleMessageMixin, APIView):
         from shapely import points, to_wkb
 
         def batches():
-            for batch in _chunks(stream_rows(sql, sql_params)):
+            for batch in stream_batches(sql, sql_params):
                 cols = list(zip(*batch, strict=True))
                 lon = np.array([np.nan if v is None else float(v) for v in cols[8]])
                 lat = np.array([np.nan if v is None else float(v) for v in cols[9]])
@@ -383,7 +372,7 @@ class AggregateExportView(ThrottleMessageMixin, APIView):
             return _streaming(_prepend(_csv_line(AGG_CSV_HEADER), lines), fmt, stem)
 
         def batches():
-            for batch in _chunks(rows):
+            for batch in stream_batches(sql, sql_params):
                 cols = list(zip(*batch, strict=True))
                 fields = [np.array(cols[i], dtype=object) for i in range(4)]
                 fields[3] = fields[3].astype(bool)

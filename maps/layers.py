@@ -24,13 +24,19 @@ from .filters import MapFilters, MapFilterSerializer, ViewerScope, report_where
 MAX_PAGE_SIZE = 10000
 
 
+def visible_geom_sql(privileged: str) -> str:
+    """The point a caller may see of report r: exact where privileged, else none for sensitive
+    categories and the generalised point for the rest (layers and exports)."""
+    return f"CASE WHEN {privileged} THEN r.location WHEN c.sensitive THEN NULL ELSE r.public_location END"
+
+
 def feature_sql(privileged: str) -> str:
     """SQL expression rendering one report (alias r, c, l, u) as a GeoJSON Feature text (EPSG:4326, 6 dp).
 
     Concatenated text rather than json_build_object: same JSON, compact, and about twice as fast;
     every text value goes through to_json() so it is escaped.
     """
-    geom = f"CASE WHEN {privileged} THEN r.location WHEN c.sensitive THEN NULL ELSE r.public_location END"
+    geom = visible_geom_sql(privileged)
     return f"""('{{"type":"Feature","id":' || r.id
         || ',"geometry":' || coalesce(ST_AsGeoJSON({geom}, 6), 'null')
         || ',"properties":{{"id":' || r.id
