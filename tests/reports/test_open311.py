@@ -194,6 +194,7 @@ def test_unencoded_plus_offset_in_query_string_is_understood(api, territory, hur
         ({"end_date": "9999-12-31"}, "end_date"),
         ({"end_date": "9999-12-31T23:59:59Z"}, "end_date"),
         ({"start_date": "2101-01-01T00:00:00+14:00"}, "start_date"),
+        ({"service_code": "hurto\x00"}, "service_code"),
     ],
 )
 def test_bad_request_parameters_get_spec_errors(api, db, params, field):
