@@ -738,3 +738,10 @@ def test_openapi_describes_open311_answers_as_arrays(api, db):
     created = schema["paths"]["/open311/v2/requests.{fmt}"]["post"]["responses"]["201"]
     assert created["content"]["application/json"]["schema"]["type"] == "array"
     assert not any("{rest}" in path for path in schema["paths"])
+
+
+def test_error_descriptions_echoing_input_stay_well_formed_xml(api, db):
+    response = api.get(f"{BASE}/requests.xml", {"status": "abierto\x1b\x0b"})
+    assert response.status_code == 400
+    root = defused_fromstring(response.content)
+    assert root.tag == "errors" and "abierto" in root.findtext("error/description")
