@@ -159,7 +159,7 @@ class ReportCreateInputSerializer(serializers.Serializer):
         },
     )
     description = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, help_text="Texto plano, máx. 2000."
+        allow_blank=True, trim_whitespace=False, help_text="Texto plano, máx. 4000."
     )
     location = PointLocationField(required=False, help_text=LOCATION_HELP)
     lon = serializers.FloatField(required=False, help_text="Alternativa a `location` en formularios.")

@@ -41,6 +41,7 @@ from .models import (
     Support,
 )
 from .models import Status as S
+from .text import strip_xml_forbidden
 
 MAX_PHOTOS = 3
 
@@ -72,9 +73,9 @@ def public_point(*, point: Point, sensitive: bool) -> Point | None:
 def clean_text(
     value: str | None, *, field: str, max_length: int = DESCRIPTION_MAX_LENGTH, required=True
 ) -> str:
-    """Plain text as typed: stripped, NUL characters removed, length-checked. HTML is kept verbatim
-    as text (every output escapes it; nothing renders it as markup)."""
-    text = (value or "").replace("\x00", "").strip()
+    """Plain text as typed: stripped, characters XML 1.0 forbids (NUL, other control characters) removed,
+    length-checked. HTML is kept verbatim as text (every output escapes it; nothing renders it as markup)."""
+    text = strip_xml_forbidden(value or "").strip()
     if required and not text:
         raise ValidationError({field: ["Escriba una descripción de lo que pasó."]})
     if len(text) > max_length:

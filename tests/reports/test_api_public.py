@@ -78,7 +78,7 @@ def test_create_by_logged_in_citizen_links_account(territory, hurto, users):
         ({"location": "no es json"}, "location", "GeoJSON"),
         ({"category": "robo"}, "category", "desconocida"),
         ({"occurred_at": (timezone.now() + timedelta(days=1)).isoformat()}, "occurred_at", "futuro"),
-        ({"description": "a" * 2001}, "description", "máximo es 2000"),
+        ({"description": "a" * 4001}, "description", "máximo es 4000"),
         ({"description": ""}, "description", "descripción"),
         ({"contact": {"email": "no-es-correo"}}, "contact", ""),
         ({"channel": "open311"}, "channel", ""),
