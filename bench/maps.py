@@ -43,8 +43,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from maps.filters import MapFilters, ViewerScope  # noqa: E402
+from maps.filters import MapFilters  # noqa: E402
 from maps.selectors import heatmap_cells, unit_stats  # noqa: E402
+from reports.visibility import ViewerScope  # noqa: E402
 
 FULL = ViewerScope(full=True)
 ROWS: list[tuple[str, float | None, float | None, str, str]] = []
@@ -302,7 +303,7 @@ def _export_once(url: str, traced: bool = False) -> tuple[int, int, int]:
 
 def _raw_copy(date_from, date_to) -> int:
     """Bytes of COPY (the export's public Feature SQL) TO STDOUT, read by psycopg."""
-    from maps.layers import report_feature_rows
+    from maps.selectors.layers import report_feature_rows
 
     sql, params = report_feature_rows(
         filters=MapFilters(date_from=date_from, date_to=date_to), scope=ViewerScope(), columns="feature"
@@ -345,9 +346,9 @@ def main() -> None:
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
     ensure_boundaries()
     ensure_reports(args.reports)
-    from maps.services import rollups_ensure_fresh
+    from maps.services import rollups_refresh
 
-    rollups_ensure_fresh()
+    rollups_refresh()
     print(machine())
     bench_heatmaps(args.repeat)
     bench_stats(args.repeat)

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
 
+from reports import visibility
 from reports.models import OPEN_STATUSES, Category, Entity, Report, Status
 
 from .selectors import DEFAULT_WINDOW, MAX_RESULTS, RequestFilters
@@ -365,8 +366,8 @@ def request_document(report: Report) -> dict:
         "expected_datetime": _w3c(expected),
         "address": address,
     }
-    public_point = report.public_location
-    if public_point is not None and not category.sensitive:
+    public_point = visibility.public_point_of(report)
+    if public_point is not None:
         document["lat"] = round(public_point.y, 6)
         document["long"] = round(public_point.x, 6)
     document["locality"] = _unit(report.locality.code, report.locality.name)
