@@ -41,6 +41,7 @@ from .models import (
     Support,
 )
 from .models import Status as S
+from .photos import photo_clean
 from .visibility import public_point
 
 MAX_PHOTOS = 3
@@ -124,14 +125,6 @@ def _check_occurred_at(occurred_at):
     return occurred_at
 
 
-def _photo_cleaner():
-    try:
-        from .photos import photo_clean
-    except ImportError:  # photo processing not installed: refuse photos rather than store them raw
-        return None
-    return photo_clean
-
-
 @transaction.atomic
 def report_create(
     *,
@@ -175,17 +168,11 @@ def report_create(
         errors["photos"] = [f"Se pueden adjuntar como máximo {MAX_PHOTOS} fotos; llegaron {len(photos)}."]
     cleaned_photos = []
     if photos and "photos" not in errors:
-        cleaner = _photo_cleaner()
-        if cleaner is None:
-            errors["photos"] = [
-                "El servidor no puede procesar fotos en este momento. Envíe el reporte sin fotos."
-            ]
-        else:
-            for index, upload in enumerate(photos, start=1):
-                try:
-                    cleaned_photos.append(cleaner(upload))
-                except ValidationError as exc:
-                    errors.setdefault("photos", []).extend(f"Foto {index}: {m}" for m in exc.messages)
+        for index, upload in enumerate(photos, start=1):
+            try:
+                cleaned_photos.append(photo_clean(upload))
+            except ValidationError as exc:
+                errors.setdefault("photos", []).extend(f"Foto {index}: {m}" for m in exc.messages)
     contact_fields = None
     if contact and any((contact.get(k) or "").strip() for k in ("name", "email", "phone")):
         contact_fields = {k: (contact.get(k) or "").strip() for k in ("name", "email", "phone")}
