@@ -80,7 +80,8 @@ def record(name, platform_s, raw_s, goal, note=""):
 
 RAW_HEATMAP = """
 WITH c AS (
-    SELECT floor(ST_X(p) / %(s)s)::int AS i, floor(ST_Y(p) / %(s)s)::int AS j, count(*) AS n
+    -- Squares shifted by half a public-grid cell (50 m), as maps.selectors.grid draws them.
+    SELECT floor((ST_X(p) + 50) / %(s)s)::int AS i, floor((ST_Y(p) + 50) / %(s)s)::int AS j, count(*) AS n
     FROM (
         SELECT ST_Transform(r.location, 9377) AS p FROM reports_report r
         {join}
@@ -89,8 +90,8 @@ WITH c AS (
 ), m AS (SELECT max(n) AS top FROM c)
 SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
     'type', 'Feature', 'id', 'square:' || i || ':' || j,
-    'geometry', ST_AsGeoJSON(ST_Transform(ST_MakeEnvelope(i * %(s)s, j * %(s)s, (i + 1) * %(s)s,
-                                                          (j + 1) * %(s)s, 9377), 4326), 6)::json,
+    'geometry', ST_AsGeoJSON(ST_Transform(ST_MakeEnvelope(i * %(s)s - 50, j * %(s)s - 50, (i + 1) * %(s)s - 50,
+                                                          (j + 1) * %(s)s - 50, 9377), 4326), 6)::json,
     'properties', json_build_object('count', n, 'intensity', round(n::numeric / m.top, 4))
 )), '[]'))::text
 FROM c, m
@@ -211,7 +212,7 @@ def bench_tiles_pages_exports(repeat: int, args) -> None:
     x, y = sql_one("SELECT cell_x, cell_y FROM maps_reportcell GROUP BY 1, 2 ORDER BY sum(n) DESC LIMIT 1")
     lon, lat = sql_one(
         "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 9377), 4326) p) s",
-        [(x + 0.5) * 100, (y + 0.5) * 100],
+        [x * 100, y * 100],  # rollup cells are public-grid nodes
     )
     for z in (12, 14):
         tx, ty = _tile_of(lon, lat, z)
