@@ -298,7 +298,7 @@ def brief_context(
         "categories": categories,
         "chart": rendering.weekly_chart(weeks),
         "exports": _export_links(filters),
-        "public_view": not (scope.full or locality.code in scope.locality_codes),
+        "public_view": not scope.has_full_detail(locality.code),
     }
 
 
