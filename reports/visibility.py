@@ -66,6 +66,16 @@ def public_point(*, point: Point, sensitive: bool) -> Point | None:
     return Point(round(snapped.x, 7), round(snapped.y, 7), srid=STORAGE_SRID)
 
 
+def public_point_sql(point: str, sensitive: str) -> str:
+    """SQL expression of public_point() for bulk inserts: `point` (EPSG:4326) snapped to the public grid
+    in EPSG:9377 (parameter %(public_grid)s = public_grid_metres()), back in EPSG:4326 to 7 decimals;
+    NULL where the SQL boolean `sensitive` is true."""
+    return (
+        f"(CASE WHEN {sensitive} THEN NULL ELSE ST_SnapToGrid(ST_Transform("
+        f"ST_SnapToGrid(ST_Transform({point}, 9377), %(public_grid)s), 4326), 1e-7) END)"
+    )
+
+
 def public_point_of(report) -> Point | None:
     """The point of `report` anyone may see (EPSG:4326): its public point, None for sensitive categories."""
     return None if report.category.sensitive else report.public_location
