@@ -321,7 +321,7 @@ class PublicReportSerializer(UnitsMixin, GeoFeatureModelSerializer):
 
     def get_description(self, obj) -> str | None:
         # Sensitive reports may describe victims; their text is for the handling staff only.
-        return None if obj.category.sensitive else obj.description
+        return visibility.public_description_of(obj)
 
 
 class NearbyReportSerializer(PublicReportSerializer):

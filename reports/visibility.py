@@ -10,7 +10,8 @@ The rule
   analysts and admins for every report; locality staff for the reports of their own localities.
   Everyone else (anonymous, citizens, moderators, locality staff elsewhere) gets the public form.
 - Public point: the exact point snapped to the nearest node of a square grid of
-  settings.PUBLIC_GRID_METRES (default 100 m) in EPSG:9377; none for sensitive categories.
+  settings.PUBLIC_GRID_METRES (default 100 m) in EPSG:9377; none for sensitive categories, whose
+  description is not public either.
 - Fine aggregates (grid cells of any size or shape, hot-spot cells, tile clusters, grid exports) are
   computed from the public point, so the node of a report (its public grid cell) is all they can
   reveal; square cells are unions of whole public-grid cells. Sensitive categories never enter them
@@ -79,6 +80,11 @@ def public_point_sql(point: str, sensitive: str) -> str:
 def public_point_of(report) -> Point | None:
     """The point of `report` anyone may see (EPSG:4326): its public point, None for sensitive categories."""
     return None if report.category.sensitive else report.public_location
+
+
+def public_description_of(report) -> str | None:
+    """The description anyone may read: none for sensitive categories (it may describe victims)."""
+    return None if report.category.sensitive else report.description
 
 
 def visible_point_of(user, report) -> Point | None:

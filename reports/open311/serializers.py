@@ -358,7 +358,7 @@ def request_document(report: Report) -> dict:
         "status_notes": _status_notes(report),
         "service_name": category_name(category),
         "service_code": category.code,
-        "description": None if category.sensitive else report.description,
+        "description": visibility.public_description_of(report),
         "agency_responsible": _agency(report),
         "service_notice": None,
         "requested_datetime": _w3c(report.created_at),
