@@ -14,7 +14,7 @@ missing ones with `seed_demo` and prints how long that took. Cases:
 3. stats by UPZ (last year vs the year before): maps.selectors.unit_stats against a raw SQL query
    computing the same figures. Goal: within 1.5×.
 4. report vector tiles at zoom 12 and 14 over the densest 100 m cell, the 10,000-feature GeoJSON
-   page and the full GeoJSON export: the platform's HTTP endpoints (maps/tiles.py, maps/exports.py,
+   page and the full GeoJSON export: the platform's HTTP endpoints (maps/api/tiles.py, maps/api/exports.py,
    through Django's test client) against raw ST_AsMVT / ST_AsGeoJSON SQL, the page also against
    serialising model instances one by one (DRF serializer). Goals: tiles ≤ 500 KB and within 1.5×,
    page ≥ 10× faster than one-by-one, export peak memory (tracemalloc, in separate runs) flat in N;
