@@ -14,7 +14,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from geo.spatial import STORAGE_SRID, make_point
 
-from . import access
+from . import access, visibility
 from .models import Category, Channel, Entity, Report, Response, Status, StatusChange
 
 LOCATION_HELP = (
@@ -314,14 +314,14 @@ class PublicReportSerializer(UnitsMixin, GeoFeatureModelSerializer):
 
     def to_representation(self, instance):
         feature = super().to_representation(instance)
-        # Always the generalised point; sensitive categories have none, whatever is stored.
-        if instance.category.sensitive:
+        # Always the public point (reports.visibility), whatever is stored.
+        if visibility.public_point_of(instance) is None:
             feature["geometry"] = None
         return feature
 
     def get_description(self, obj) -> str | None:
         # Sensitive reports may describe victims; their text is for the handling staff only.
-        return None if obj.category.sensitive else obj.description
+        return visibility.public_description_of(obj)
 
 
 class NearbyReportSerializer(PublicReportSerializer):
@@ -413,8 +413,8 @@ class StaffReportSerializer(UnitsMixin, GeoFeatureModelSerializer):
     def to_representation(self, instance):
         feature = super().to_representation(instance)
         if not access.can_see_exact(self._user(), instance):
-            public = None if instance.category.sensitive else instance.public_location
-            feature["geometry"] = self.fields["location"].to_representation(public) if public else None
+            point = visibility.visible_point_of(self._user(), instance)
+            feature["geometry"] = self.fields["location"].to_representation(point) if point else None
         return feature
 
     def get_tracking_code(self, obj) -> str | None:

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import exceptions, serializers
 
+from reports import visibility
 from reports.models import OPEN_STATUSES, Category, Entity, Report, Status
 
 from .selectors import DEFAULT_WINDOW, MAX_RESULTS, OPEN311_CLOSED_NOT_PUBLIC, RequestFilters
@@ -368,7 +369,8 @@ def _unit(code: str, name: str) -> dict:
 def request_document(report: Report) -> dict:
     """One service request (a public report) with the spec's field names and the privacy rules above."""
     category = report.category
-    withheld = category.sensitive or report.status in OPEN311_CLOSED_NOT_PUBLIC
+    # Rejected and duplicate reports are listed as closed, without their text or place.
+    withheld = report.status in OPEN311_CLOSED_NOT_PUBLIC
     expected = report.created_at + timedelta(days=category.response_days)
     address = f"Localidad {report.locality.name}"
     if report.upz is not None:
@@ -379,7 +381,7 @@ def request_document(report: Report) -> dict:
         "status_notes": _status_notes(report),
         "service_name": category_name(category),
         "service_code": category.code,
-        "description": None if withheld else report.description,
+        "description": None if withheld else visibility.public_description_of(report),
         "agency_responsible": _agency(report),
         "service_notice": None,
         "requested_datetime": _w3c(report.created_at),
@@ -387,8 +389,8 @@ def request_document(report: Report) -> dict:
         "expected_datetime": _w3c(expected),
         "address": address,
     }
-    public_point = report.public_location
-    if public_point is not None and not withheld:
+    public_point = None if withheld else visibility.public_point_of(report)
+    if public_point is not None:
         document["lat"] = round(public_point.y, 6)
         document["long"] = round(public_point.x, 6)
     document["locality"] = _unit(report.locality.code, report.locality.name)
