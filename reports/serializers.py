@@ -7,12 +7,12 @@ Text is returned as plain JSON strings: HTML typed by citizens stays text and is
 
 import json
 
-from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
+from django.contrib.gis.geos import GEOSGeometry
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from geo.spatial import STORAGE_SRID, make_point
+from geo.spatial import check_geojson_geometry, check_lonlat, make_point
 
 from . import access
 from .models import Category, Channel, Entity, Report, Response, Status, StatusChange
@@ -89,23 +89,16 @@ class PointLocationField(serializers.Field):
         if isinstance(data, str):
             try:
                 data = json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 self.fail("invalid")
         if not isinstance(data, dict) or "coordinates" not in data:
             self.fail("invalid")
         if data.get("type") != "Point":
-            self.fail("not_point", kind=data.get("type"))
-        coords = data.get("coordinates")
-        if (
-            not isinstance(coords, list | tuple)
-            or len(coords) not in (2, 3)  # a third value (altitude, allowed by RFC 7946) is ignored
-            or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords)
-        ):
-            self.fail("invalid")
-        try:
-            return make_point(coords[0], coords[1])
-        except (GEOSException, ValueError, TypeError):
-            self.fail("invalid")
+            self.fail("not_point", kind=str(data.get("type"))[:40])
+        # Finite, in-range numbers near Bogotá (a third value, altitude, is allowed and ignored),
+        # checked before GEOS sees them: see geo.spatial.check_geojson_geometry.
+        coords = check_geojson_geometry(data, types=("Point",))["coordinates"]
+        return make_point(coords[0], coords[1])
 
     def to_representation(self, value):
         if value is None:
@@ -135,7 +128,7 @@ class ContactField(serializers.Field):
         if isinstance(data, str):
             try:
                 data = json.loads(data) if data.strip() else {}
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise serializers.ValidationError("Contacto inválido: envíe un objeto JSON.") from None
         inner = ContactInputSerializer(data=data)
         inner.is_valid(raise_exception=True)
@@ -183,7 +176,7 @@ class ReportCreateInputSerializer(serializers.Serializer):
         if location is None:
             if lon is None or lat is None:
                 raise serializers.ValidationError({"location": ["Indique la ubicación: " + LOCATION_HELP]})
-            attrs["location"] = Point(lon, lat, srid=STORAGE_SRID)
+            attrs["location"] = make_point(*check_lonlat(lon, lat))
         return attrs
 
 
@@ -343,6 +336,11 @@ class NearbyQuerySerializer(serializers.Serializer):
         error_messages={"does_not_exist": "Categoría desconocida: «{value}». Consulte GET /api/categories/."},
     )
     radius = serializers.IntegerField(required=False, min_value=1)
+
+    def validate(self, attrs):
+        # Before any Point is built: finite, near Bogotá, not swapped (geo.spatial.check_lonlat).
+        check_lonlat(attrs["lon"], attrs["lat"])
+        return attrs
 
 
 # --- supports ------------------------------------------------------------------------------------------
