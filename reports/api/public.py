@@ -6,7 +6,6 @@ the staff handling the report.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -41,7 +40,7 @@ from ..serializers import (
 from ..throttles import ReportCreateAnonThrottle, SupportThrottle, ThrottleMessageMixin
 
 # Token first: an anonymous request to a protected endpoint gets 401 with WWW-Authenticate: Token.
-from .common import AUTHENTICATION, BaseView, ReportPagination, as_drf_error
+from .common import AUTHENTICATION, BaseView, ReportPagination
 
 # --- categories ------------------------------------------------------------------------------------------
 
@@ -204,20 +203,17 @@ class ReportListCreateView(ThrottleMessageMixin, generics.ListAPIView):
         payload = ReportCreateInputSerializer(data=data)
         payload.is_valid(raise_exception=True)
         values = payload.validated_data
-        try:
-            report = services.report_create(
-                category=values["category"],
-                description=values["description"],
-                location=values["location"],
-                occurred_at=values.get("occurred_at") or timezone.now(),
-                channel=values["channel"],
-                reporter=request.user,
-                contact=values.get("contact"),
-                photos=values.get("photos", ()),
-                device_id=request.META.get("HTTP_X_DEVICE_ID"),
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from None
+        report = services.report_create(
+            category=values["category"],
+            description=values["description"],
+            location=values["location"],
+            occurred_at=values.get("occurred_at") or timezone.now(),
+            channel=values["channel"],
+            reporter=request.user,
+            contact=values.get("contact"),
+            photos=values.get("photos", ()),
+            device_id=request.META.get("HTTP_X_DEVICE_ID"),
+        )
         report = selectors.report_by_tracking_code(code=report.tracking_code)
         body = ReportDetailSerializer(report, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -359,10 +355,7 @@ class ReportSupportView(BaseView):
         payload = SupportInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         device_id = request.META.get("HTTP_X_DEVICE_ID") or payload.validated_data.get("device_id")
-        try:
-            _, created = services.support_add(report=report, user=request.user, device_id=device_id)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from None
+        _, created = services.support_add(report=report, user=request.user, device_id=device_id)
         body = SupportOutputSerializer(
             {"id": report.pk, "support_count": report.support_count, "created": created}
         )
