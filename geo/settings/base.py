@@ -143,12 +143,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "geo.api.exception_handler",
+    # Reverse proxies in front of Django whose X-Forwarded-For entries are trusted. 0: the client IP
+    # is REMOTE_ADDR and X-Forwarded-For is ignored, so a made-up header cannot open fresh throttle
+    # counters. Behind one nginx/load balancer, set NUM_PROXIES=1.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     # Rates for reports/throttles.py ("N/second|minute|hour|day"); counters live in the default cache.
     "DEFAULT_THROTTLE_RATES": {
         "report_create_anon": env("THROTTLE_REPORT_CREATE_ANON", default="30/hour"),
         "support": env("THROTTLE_SUPPORT", default="120/hour"),
         "auth": env("THROTTLE_AUTH", default="20/minute"),
         "export_anon": env("THROTTLE_EXPORT_ANON", default="60/hour"),
+        "support_anon_report": env("THROTTLE_SUPPORT_ANON_REPORT", default="5/day"),
+        "track": env("THROTTLE_TRACK", default="60/hour"),
     },
 }
 

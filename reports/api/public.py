@@ -37,7 +37,13 @@ from ..serializers import (
     SupportInputSerializer,
     SupportOutputSerializer,
 )
-from ..throttles import ReportCreateAnonThrottle, SupportThrottle, ThrottleMessageMixin
+from ..throttles import (
+    ReportCreateAnonThrottle,
+    SupportAnonPerReportThrottle,
+    SupportThrottle,
+    ThrottleMessageMixin,
+    TrackThrottle,
+)
 
 # Token first: an anonymous request to a protected endpoint gets 401 with WWW-Authenticate: Token.
 from .common import AUTHENTICATION, BaseView, ReportPagination
@@ -299,6 +305,7 @@ class ReportTrackView(BaseView):
     """The reporter's view, opened by the tracking code (a bearer secret)."""
 
     permission_classes = [AllowAny]
+    throttle_classes = [TrackThrottle]
 
     @extend_schema(
         summary="Seguimiento de un reporte (vista de quien reportó)",
@@ -306,7 +313,8 @@ class ReportTrackView(BaseView):
         description=(
             "Quien tiene el código de seguimiento ve su reporte completo: punto exacto, historial, respuestas "
             "públicas y fotos. El código es secreto (no aparece en ninguna salida pública). Los datos de "
-            "contacto nunca se devuelven aquí (solo al personal que atiende el reporte)."
+            "contacto nunca se devuelven aquí (solo al personal que atiende el reporte). Consultas limitadas "
+            "por conexión (THROTTLE_TRACK, 60/hour) para que el código no se pueda adivinar."
         ),
         responses={200: ReportDetailSerializer, 404: OpenApiResponse(description="Código inexistente")},
     )
@@ -334,13 +342,15 @@ class ReportPublicDetailView(BaseView):
 
 class ReportSupportView(BaseView):
     permission_classes = [AllowAny]
-    throttle_classes = [SupportThrottle]
+    throttle_classes = [SupportThrottle, SupportAnonPerReportThrottle]
 
     @extend_schema(
         summary="Apoyar un reporte («a mí también me pasa»)",
         description=(
             "Uno por cuenta, o por dispositivo para anónimos (cabecera X-Device-Id o campo device_id; se guarda "
-            "solo su HMAC). Repetir no suma: responde 200 con created=false. La primera vez, 201."
+            "solo su HMAC). Repetir no suma: responde 200 con created=false. La primera vez, 201. Los apoyos "
+            "anónimos a un mismo reporte desde una misma conexión tienen además un límite diario "
+            "(THROTTLE_SUPPORT_ANON_REPORT, 5/day): inventar identificadores de dispositivo no suma más."
         ),
         request=SupportInputSerializer,
         parameters=[

@@ -22,7 +22,7 @@ def test_every_reports_endpoint_is_documented(schema):
         "/api/reports/",
         "/api/reports/nearby/",
         "/api/reports/mine/",
-        "/api/reports/{tracking_code}/",
+        "/api/reports/track/{tracking_code}/",
         "/api/reports/{id}/",
         "/api/reports/{id}/supports/",
         "/api/staff/reports/",
