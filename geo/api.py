@@ -1,6 +1,8 @@
 """Project-wide API conventions: the error format every endpoint shares."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -29,3 +31,17 @@ def exception_handler(exc, context):
     if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
         response.data = {"detail": "Datos inválidos. Revise los campos indicados.", **response.data}
     return response
+
+
+JSON_PREFIXES = ("/api/", "/open311/")
+
+
+def bad_request(request, exception, template_name="400.html"):
+    """Django's 400 (e.g. a body Django itself refuses while reading it): JSON under the API prefixes,
+    Django's own page elsewhere."""
+    if request.path.startswith(JSON_PREFIXES):
+        return JsonResponse(
+            {"detail": "Solicitud inválida: el servidor no pudo leer su contenido. Revísela y reenvíela."},
+            status=400,
+        )
+    return defaults.bad_request(request, exception, template_name)

@@ -15,3 +15,6 @@ urlpatterns = [
     path("open311/", include("reports.open311.urls")),
     path("", include("maps.pages_urls")),
 ]
+
+# A 400 raised by Django itself (e.g. too many form fields) is JSON under /api/ and /open311/.
+handler400 = "geo.api.bad_request"

@@ -17,10 +17,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from geo.parsers import FormParser, JSONParser, MultiPartParser
 from geo.spatial import make_point
 
 from .. import selectors, services
