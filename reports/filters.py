@@ -4,6 +4,7 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 
+from geo.inputs import check_date_bounds
 from geo.spatial import WORLD_EXTENT, check_lonlat
 
 from .models import Channel, Report, Status
@@ -56,10 +57,18 @@ class ReportFilter(django_filters.FilterSet):
         field_name="category__group", choices=[("seguridad", "seguridad"), ("convivencia", "convivencia")]
     )
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", validators=[check_date_bounds]
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", validators=[check_date_bounds]
+    )
+    occurred_after = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="gte", validators=[check_date_bounds]
+    )
+    occurred_before = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="lt", validators=[check_date_bounds]
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("created_at", "created_at"),

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from geo.inputs import check_date_bounds
 from geo.spatial import check_geojson_geometry, check_lonlat, make_point
 
 from . import access
@@ -158,7 +159,9 @@ class ReportCreateInputSerializer(serializers.Serializer):
     lon = serializers.FloatField(required=False, help_text="Alternativa a `location` en formularios.")
     lat = serializers.FloatField(required=False, help_text="Alternativa a `location` en formularios.")
     occurred_at = serializers.DateTimeField(
-        required=False, help_text="Cuándo ocurrió (ISO 8601). Por defecto, ahora. No puede ser futuro."
+        required=False,
+        validators=[check_date_bounds],
+        help_text="Cuándo ocurrió (ISO 8601, entre 1900 y 2100). Por defecto, ahora. No puede ser futuro.",
     )
     channel = serializers.ChoiceField(choices=[Channel.WEB, Channel.APP], default=Channel.WEB)
     contact = ContactField(required=False, help_text="Opcional: {name, email, phone, consent}.")
