@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "geo.csp.ContentSecurityPolicyMiddleware",
     "geo.middleware.RequestSizeLimitMiddleware",
     "geo.middleware.InputGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -70,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "geo.csp.nonce",
             ],
         },
     },
@@ -210,6 +212,14 @@ SPECTACULAR_SETTINGS = {
         "EntityEnum": "reports.models.Entity",
     },
 }
+
+# Content-Security-Policy (geo/csp.py): pages under these prefixes emit inline scripts without a
+# nonce (folium map pages; the admin's django-leaflet widget), so there inline scripts are allowed.
+CSP_INLINE_SCRIPT_PATHS = ["/mapa/", "/admin/"]
+
+# Failed /admin/login/ attempts per client IP before a lockout of ADMIN_LOGIN_LOCKOUT_SECONDS.
+ADMIN_LOGIN_MAX_FAILURES = env.int("ADMIN_LOGIN_MAX_FAILURES", default=5)
+ADMIN_LOGIN_LOCKOUT_SECONDS = env.int("ADMIN_LOGIN_LOCKOUT_SECONDS", default=900)
 
 # django-leaflet (admin map widget): Leaflet's JS/CSS come from the pinned package via static files.
 LEAFLET_CONFIG = {
