@@ -472,7 +472,9 @@ class StaffReportDetailSerializer(StaffReportSerializer):
 class TransitionInputSerializer(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    referred_to = serializers.ChoiceField(choices=Entity.choices, required=False, default="")
+    # No default: '' is not one of the choices, so a default of '' made the OpenAPI schema invalid;
+    # when absent, services.report_transition uses its own default.
+    referred_to = serializers.ChoiceField(choices=Entity.choices, required=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     duplicate_of = serializers.IntegerField(required=False, help_text="Id público del reporte original.")
 

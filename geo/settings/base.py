@@ -206,6 +206,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "geo.openapi.geojson_pages",
+    ],
     # One schema name per choice set that several serializers share.
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "reports.models.Status",

@@ -14,8 +14,9 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    inline_serializer,
 )
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -241,7 +242,16 @@ class ReportNearbyView(BaseView):
             OpenApiParameter("category", OpenApiTypes.STR, required=True),
             OpenApiParameter("radius", OpenApiTypes.INT, required=False, description="metros"),
         ],
-        responses=NearbyReportSerializer(many=True),
+        responses=inline_serializer(
+            "NearbyReportCollection",
+            {
+                "type": serializers.ChoiceField(choices=["FeatureCollection"]),
+                "features": serializers.ListField(child=NearbyReportSerializer()),
+                "radius_m": serializers.IntegerField(help_text="Radio usado, en metros."),
+                "days": serializers.IntegerField(help_text="Ventana de días considerada."),
+                "sensitive": serializers.BooleanField(help_text="true: categoría sensible, lista vacía."),
+            },
+        ),
         examples=[
             OpenApiExample(
                 "Cercanos",
