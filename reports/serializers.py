@@ -207,7 +207,7 @@ class ReportDetailSerializer(UnitsMixin, serializers.ModelSerializer):
     category = CategoryBriefSerializer()
     status_label = serializers.CharField(source="get_status_display")
     location = PointLocationField()
-    public_location = PointLocationField()
+    public_location = PointLocationField(allow_null=True)  # null for sensitive categories
     history = serializers.SerializerMethodField()
     responses = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()

@@ -1,8 +1,9 @@
 """Schemathesis against the live OpenAPI schema: no 5xx, and responses conform to the schema.
 
 Every operation of /api/schema/ is exercised for three callers (anonymous, a citizen with a token,
-an analyst with a token), with valid and invalid inputs generated from the schema, on a small
-seeded territory with reports. The number of examples per operation and caller is bounded
+the staff of both toy localities with a token), with valid and invalid inputs generated from the
+schema, on a small seeded territory with reports; about half of the generated report ids and
+tracking codes are replaced by seeded ones, so that detail, support and workflow paths are reached. The number of examples per operation and caller is bounded
 (SCHEMATHESIS_MAX_EXAMPLES, default 12) and the generation is derandomised, so a run is repeatable
 and adds a couple of minutes to `make test`.
 """
@@ -28,7 +29,7 @@ from tests.factories import make_territory
 from tests.reports.factories import POINT_01, POINT_02, make_category, make_report, make_user
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "12"))
-CALLERS = ["anonymous", "citizen", "analyst"]
+CALLERS = ["anonymous", "citizen", "staff"]
 
 
 def _live_schema() -> dict:
@@ -85,14 +86,22 @@ def seeded(db, wsgi_requests_share_the_test_transaction):
     hurto = make_category("hurto")
     extorsion = make_category("extorsion", sensitive=True)
     citizen = make_user("ciudadana")
-    analyst = make_user("analista", role="analyst")
-    make_report(category=hurto, reporter=citizen)
-    make_report(category=hurto, lonlat=POINT_02)
-    make_report(category=extorsion, lonlat=POINT_01)
+    staff = make_user("funcionaria", role="locality_staff", localities=["01", "02"])
+    reports = [
+        make_report(category=hurto, reporter=citizen),
+        make_report(category=hurto, lonlat=POINT_02),
+        make_report(category=extorsion, lonlat=POINT_01),
+    ]
     return {
-        "anonymous": {},
-        "citizen": {"Authorization": f"Token {Token.objects.create(user=citizen).key}"},
-        "analyst": {"Authorization": f"Token {Token.objects.create(user=analyst).key}"},
+        "headers": {
+            "anonymous": {},
+            "citizen": {"Authorization": f"Token {Token.objects.create(user=citizen).key}"},
+            "staff": {"Authorization": f"Token {Token.objects.create(user=staff).key}"},
+        },
+        "path_values": {
+            "id": [r.pk for r in reports],
+            "tracking_code": [r.tracking_code for r in reports],
+        },
     }
 
 
@@ -100,13 +109,14 @@ def seeded(db, wsgi_requests_share_the_test_transaction):
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("operation", list(_params()))
 def test_no_server_error_and_responses_match_the_schema(seeded, operation, caller):
-    headers = seeded[caller]
+    headers = seeded["headers"][caller]
+    path_values = seeded["path_values"]
     cases = st.one_of(
         operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
         operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
     )
 
-    @hypothesis.given(case=cases)
+    @hypothesis.given(case=cases, seeded_value=st.integers(min_value=0, max_value=5))
     @hypothesis.settings(
         max_examples=MAX_EXAMPLES,
         derandomize=True,
@@ -116,8 +126,12 @@ def test_no_server_error_and_responses_match_the_schema(seeded, operation, calle
         suppress_health_check=list(hypothesis.HealthCheck),
         print_blob=False,
     )
-    def check(case):
+    def check(case, seeded_value):
         from django.core.cache import cache
+
+        for name, values in path_values.items():
+            if case.path_parameters and name in case.path_parameters and seeded_value < len(values):
+                case.path_parameters[name] = values[seeded_value]
 
         cache.clear()  # throttles: every example starts with fresh counters, as separate clients would
         response = case.call(app=APP, headers=headers)

@@ -90,3 +90,9 @@ def test_tracking_code_and_public_id_paths_do_not_overlap(schema):
 def test_transition_referred_to_has_no_default_outside_its_choices(schema):
     referred = schema["components"]["schemas"]["TransitionInput"]["properties"]["referred_to"]
     assert "default" not in referred
+
+
+def test_the_reporters_public_point_may_be_null(schema):
+    # Sensitive categories have no public point, also in the reporter's own view.
+    detail = schema["components"]["schemas"]["ReportDetail"]["properties"]
+    assert detail["public_location"]["nullable"] is True
