@@ -214,7 +214,7 @@ def test_tracking_view_shows_exact_history_and_public_responses(api, territory, 
     report_transition(report=report, actor=users["staff_01"], to_status="in_review", note="Revisando")
     report_respond(report=report, author=users["staff_01"], body="Enviamos patrulla")
     report_respond(report=report, author=users["staff_01"], body="Nota interna", public=False)
-    response = api.get(f"{URL}{report.tracking_code.lower()}/")
+    response = api.get(f"{URL}track/{report.tracking_code.lower()}/")
     assert response.status_code == 200
     data = response.json()
     assert data["location"]["coordinates"] == list(report.location.coords)
