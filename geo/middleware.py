@@ -3,7 +3,7 @@
 import json
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 
 
 class RequestSizeLimitMiddleware:
@@ -52,6 +52,24 @@ NUL = "\x00"
 
 def _json_error(message: str, status: int, **extra) -> JsonResponse:
     return JsonResponse({"detail": message, **extra}, status=status)
+
+
+def _refuse(request, message: str, status: int, *, field: str | None = None, **extra) -> HttpResponse:
+    """The refusal in the caller's API dialect: Open311's error list under /open311/, else {"detail"}.
+
+    GeoReport v2 clients parse every answer as a list of {code, description} (XML for a `.xml`
+    path), and the Open311 views prefix descriptions with the field at fault; the same holds here.
+    """
+    if not request.path.startswith("/open311/"):
+        return _json_error(message, status, **extra)
+    from reports.open311.renderers import to_xml  # geo stays importable without the reports app
+
+    errors = [{"code": status, "description": f"{field}: {message}" if field else message}]
+    if request.path.endswith(".xml"):
+        return HttpResponse(
+            to_xml(errors, root="errors"), status=status, content_type="text/xml; charset=utf-8"
+        )
+    return JsonResponse(errors, status=status, safe=False)
 
 
 def _is_json(content_type: str) -> bool:
@@ -110,13 +128,14 @@ class InputGuardMiddleware:
         refusal = self.refusal(request)
         return refusal if refusal is not None else self.get_response(request)
 
-    def refusal(self, request) -> JsonResponse | None:
-        if NUL in request.path or any(
-            NUL in key or any(NUL in v for v in values) for key, values in request.GET.lists()
-        ):
-            return _json_error(NUL_MESSAGE, 400)
+    def refusal(self, request) -> HttpResponse | None:
+        if NUL in request.path:
+            return _refuse(request, NUL_MESSAGE, 400)
+        for key, values in request.GET.lists():
+            if NUL in key or any(NUL in v for v in values):
+                return _refuse(request, NUL_MESSAGE, 400, field=key.replace(NUL, ""))
         if any(NUL in str(value) for key, value in request.META.items() if key.startswith("HTTP_")):
-            return _json_error(NUL_MESSAGE, 400)
+            return _refuse(request, NUL_MESSAGE, 400)
         content_type = request.META.get("CONTENT_TYPE", "")
         if content_type.lower().startswith("multipart/"):
             return None
@@ -126,7 +145,8 @@ class InputGuardMiddleware:
             length = 0
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit:
-            return _json_error(
+            return _refuse(
+                request,
                 f"El cuerpo de la solicitud pesa {length / 1048576:.1f} MB y el máximo para datos sin archivos "
                 f"es {limit / 1048576:.1f} MB. Envíe menos datos.",
                 413,
@@ -138,10 +158,10 @@ class InputGuardMiddleware:
             return self._json_refusal(request)
         form = content_type.lower().startswith("application/x-www-form-urlencoded")
         if form and any(NUL in key or any(NUL in v for v in values) for key, values in request.POST.lists()):
-            return _json_error(NUL_MESSAGE, 400)
+            return _refuse(request, NUL_MESSAGE, 400)
         return None
 
-    def _json_refusal(self, request) -> JsonResponse | None:
+    def _json_refusal(self, request) -> HttpResponse | None:
         try:
             data = json.loads(request.body)
         except RecursionError:
@@ -151,10 +171,11 @@ class InputGuardMiddleware:
         else:
             problem = json_problem(data)
         if problem == "depth":
-            return _json_error(
+            return _refuse(
+                request,
                 f"El JSON está anidado a más de {JSON_MAX_DEPTH} niveles. Envíe una estructura más plana.",
                 400,
             )
         if problem == "nul":
-            return _json_error(NUL_MESSAGE, 400)
+            return _refuse(request, NUL_MESSAGE, 400)
         return None

@@ -42,6 +42,15 @@ def public_q() -> Q:
     return Q(hidden=False) & ~Q(status__in=NOT_PUBLIC_STATUSES)
 
 
+def unmoderated_q() -> Q:
+    """ORM condition of a report moderation has not hidden, whatever its status.
+
+    Open311 lists rejected and duplicate reports as closed (without text or place), so a client that
+    filed them learns their fate; only moderation keeps a report away from it.
+    """
+    return Q(hidden=False)
+
+
 def public_grid_metres() -> int:
     """Side in metres (EPSG:9377) of the grid public points are snapped to (settings.PUBLIC_GRID_METRES)."""
     return int(getattr(settings, "PUBLIC_GRID_METRES", 100))

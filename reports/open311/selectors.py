@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from reports import visibility
 from reports.models import CLOSED_STATUSES, OPEN_STATUSES, Category, Report, Response, Status
 
 # The spec: "the default query should return requests from the last 90 days", at most 1000.
@@ -43,10 +44,9 @@ def open311_service(code: str) -> Category | None:
 
 def _requests_base() -> QuerySet[Report]:
     public_responses = Response.objects.filter(public=True).order_by("-created_at", "-id")
-    # Report.objects.public() plus the rejected/duplicate statuses it leaves out: every status is
-    # served, only moderation (`hidden`) keeps a report away from Open311 clients.
+    # Every status is served (rejected/duplicate as closed); only moderation keeps a report away.
     return (
-        Report.objects.filter(hidden=False)
+        Report.objects.filter(visibility.unmoderated_q())
         .select_related("category", "locality", "upz", "duplicate_of")
         .prefetch_related(Prefetch("responses", queryset=public_responses, to_attr="public_responses"))
     )
