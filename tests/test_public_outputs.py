@@ -63,13 +63,15 @@ from tests.privacy_support import (
     to_lonlat,
     to_metric,
 )
-from tests.reports.factories import make_category
+from tests.reports.factories import make_category, make_user
 
 # The data live in the module fixture's rolled-back transaction; the mark makes pytest-django set up
 # the test database even when only this module is selected.
 pytestmark = pytest.mark.django_db
 
 K = int(getattr(settings, "PUBLIC_MIN_COUNT", 3))
+SENSITIVE_EXACT_METRES = 25  # a place this close to a sensitive report's exact point locates it
+SNAPPED_METRES = 2  # ... and its snapped 100 m node is a place only the public point of public reports has
 COARSE_METRES = 1000  # rule 2: sensitive reports may be counted in cells at least this large
 TILE_ZOOMS = range(10, 19)
 CLUSTER_MAX_ZOOM = 13  # report tiles cluster below z14 and show points from z14 on
@@ -114,7 +116,10 @@ def _cells_sweep(name: str, plan: Plan, **extra) -> list[Fetch]:
             fetches.append(Fetch(path, params, cells=True, coarse=coarse))
             if cell in (100, 300, 1000):
                 for category in (plan.sensitive_category, plan.public_category):
-                    fetches.append(Fetch(path, (*params, ("category", category)), cells=True, coarse=coarse))
+                    # Refusing a sensitive category below 1 km (400) gives nothing away either.
+                    ok = (200, 400) if category == plan.sensitive_category and not coarse else (200,)
+                    params_c = (*params, ("category", category))
+                    fetches.append(Fetch(path, params_c, cells=True, coarse=coarse, statuses=ok))
     return fetches
 
 
@@ -353,6 +358,7 @@ class Run:
     fetches: dict[str, list[Fetch]]  # registry key -> fetches
     snapshots: dict[str, dict[str, Output]] = field(default_factory=dict)  # name -> label -> output
     exempt: dict[str, Output] = field(default_factory=dict)
+    detector_controls: dict[str, tuple[Output, tuple[float, float], str]] = field(default_factory=dict)
     sensitive_places: list[tuple[float, float]] = field(default_factory=list)  # exact, every snapshot
     control_changed: dict[str, bool] = field(default_factory=dict)
 
@@ -364,6 +370,32 @@ def _snapshot(client, fetches: dict[str, list[Fetch]]) -> dict[str, Output]:
             if item.label not in outputs:
                 outputs[item.label] = fetch(client, item)
     return outputs
+
+
+def _detector_controls(client, report) -> dict[str, tuple[Output, tuple[float, float], str]]:
+    """Outputs that legitimately show a sensitive report's exact point (its holder's view, an analyst's
+    tile and exports), to prove the detectors read every format: name -> (output, exact point, code)."""
+    analyst = make_user("analista_control_privacidad", role="analyst")
+    privileged = APIClient()
+    privileged.force_authenticate(analyst)
+    exact = (report.location.x, report.location.y)
+    z = 18
+    x, y = tiles_around([exact], z, 0)[0]
+    items = {
+        "holder view (JSON)": (
+            client,
+            Fetch(reverse("report-track", kwargs={"tracking_code": report.tracking_code})),
+        ),
+        "analyst tile z18 (MVT)": (
+            privileged,
+            Fetch(reverse("tiles-reports", kwargs={"z": z, "x": x, "y": y}), tile=(z, x, y)),
+        ),
+        **{
+            f"analyst export ({fmt})": (privileged, Fetch(reverse("exports-reports", kwargs={"fmt": fmt})))
+            for fmt in ("geojson", "csv", "gpkg")
+        },
+    }
+    return {name: (fetch(c, item), exact, report.tracking_code) for name, (c, item) in items.items()}
 
 
 @pytest.fixture(scope="module")
@@ -393,6 +425,7 @@ def run(django_db_setup, django_db_blocker) -> Run:
 
         refresh_after_writes()
         result.snapshots["base"] = _snapshot(client, result.fetches)
+        result.detector_controls = _detector_controls(client, reports["s_cluster_1"])
         for key, target in mirrored.items():
             before = reports[key].public_location
             move_report(reports[key], target)
@@ -456,6 +489,7 @@ def _report(problems: list[str], limit: int = 8) -> str:
 @pytest.mark.parametrize("key", KEYS)
 def test_public_output_answers(run, key):
     """Every request of the registry answers as expected, so no check below passes on an error page."""
+    assert run.fetches[key], f"{key}: the registry entry lists no request"
     problems = [
         f"{item.label}: status {output.status}, expected {item.statuses}"
         for snapshot in SNAPSHOTS
@@ -480,6 +514,19 @@ def test_differential_check_sees_a_real_move(run):
     assert run.control_changed and all(run.control_changed.values()), run.control_changed
 
 
+def test_detectors_see_a_sensitive_place_in_every_format(run):
+    """The place extraction reads JSON, MVT, CSV and GeoPackage, and the text search reads the tracking
+    code and sensitive text, so a clean public output means clean, not unread."""
+    assert run.detector_controls
+    for name, (output, exact, _code) in run.detector_controls.items():
+        assert output.status == 200, f"{name}: status {output.status}"
+        closest = min((metres_between(p, exact) for p in output.places), default=None)
+        assert closest is not None and closest < SENSITIVE_EXACT_METRES, f"{name}: closest place {closest} m"
+    holder, _exact, code = run.detector_controls["holder view (JSON)"]
+    assert code.lower() in holder.text.lower()
+    assert any(s.lower() in holder.text.lower() for s in run.plan.seed.secrets if s.startswith("SENSIBLE"))
+
+
 @pytest.mark.parametrize("key", KEYS)
 def test_no_identity_contact_tracking_code_or_sensitive_text(run, key):
     secrets = [s.lower() for s in run.plan.seed.secrets]
@@ -491,10 +538,6 @@ def test_no_identity_contact_tracking_code_or_sensitive_text(run, key):
         if secret in output.text.lower()
     ]
     assert not problems, _report(problems)
-
-
-SENSITIVE_EXACT_METRES = 25  # a place this close to a sensitive report's exact point locates it
-SNAPPED_METRES = 2  # ... and its snapped 100 m node is a place only the public point of public reports has
 
 
 @pytest.mark.parametrize("key", KEYS)
