@@ -102,7 +102,7 @@ class Plan:
 
 
 # --- the registry of public outputs ----------------------------------------------------------------
-def _cells_sweep(name: str, plan: Plan, **extra) -> list[Fetch]:
+def _cells_sweep(name: str, plan: Plan) -> list[Fetch]:
     """Every allowed cell size and shape of a grid endpoint, plus category-filtered samples."""
     from maps.models import ROLLUP_CELL_METRES
     from maps.serializers import MAX_CELL_METRES, MIN_CELL_METRES
@@ -112,7 +112,7 @@ def _cells_sweep(name: str, plan: Plan, **extra) -> list[Fetch]:
     for shape in ("square", "hex"):
         for cell in range(MIN_CELL_METRES, MAX_CELL_METRES + 1, ROLLUP_CELL_METRES):
             coarse = cell >= COARSE_METRES
-            params = (("cell", str(cell)), ("shape", shape), *extra.items())
+            params = (("cell", str(cell)), ("shape", shape))
             fetches.append(Fetch(path, params, cells=True, coarse=coarse))
             if cell in (100, 300, 1000):
                 for category in (plan.sensitive_category, plan.public_category):
@@ -172,9 +172,9 @@ def _aggregates(plan: Plan) -> list[Fetch]:
         (("level", "grid"), ("cell", "100")),
         (("level", "grid"), ("cell", "300")),
     ):
-        fetches.append(
-            Fetch(path, (*params, ("category", plan.sensitive_category)), cells=params[0][1] == "grid")
-        )
+        grid = params[0][1] == "grid"
+        ok = (200, 400) if grid else (200,)  # as in _cells_sweep: refusing gives nothing away
+        fetches.append(Fetch(path, (*params, ("category", plan.sensitive_category)), cells=grid, statuses=ok))
     return fetches
 
 
