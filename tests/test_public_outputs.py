@@ -45,6 +45,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
+from shapely import Point, from_wkt, to_wkt
+from shapely.geometry import shape as geojson_shape
 
 from tests.factories import make_territory
 from tests.privacy_support import (
@@ -598,6 +600,40 @@ def test_moving_sensitive_reports_inside_their_upz_changes_no_fine_output(run, k
         if not item.coarse and before[item.label] != after[item.label]
     ]
     assert not problems, _report(problems)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_moving_sensitive_reports_changes_coarse_cells_only_where_they_were_and_went(run, key):
+    """Rule 2 for cells >= 1 km: a cell may appear or vanish only where a sensitive report was or went
+    (its counts, and statistics over all cells such as intensity or Gi*, may change anywhere)."""
+    before, after = run.snapshots["public_moved"], run.snapshots["sensitive_moved"]
+    moved = [Point(p) for p in run.sensitive_places]
+    problems = []
+    for item in run.fetches[key]:
+        if not item.coarse:
+            continue
+        old, new = before[item.label], after[item.label]
+        if old.status != new.status:
+            problems.append(f"{item.label}: status {old.status} → {new.status}")
+            continue
+        old_cells, new_cells = _cell_areas(old), _cell_areas(new)
+        for wkt in old_cells.keys() ^ new_cells.keys():
+            area = old_cells.get(wkt) or new_cells[wkt]
+            if not any(area.buffer(1e-6).covers(point) for point in moved):
+                problems.append(f"{item.label}: cell {wkt[:80]}… changed far from any sensitive report")
+    assert not problems, _report(problems)
+
+
+def _cell_areas(output: Output) -> dict:
+    """Polygon cells of a GeoJSON or GeoPackage output by rounded WKT (outputs without geometry: none)."""
+    data = output.canonical
+    if isinstance(data, dict) and isinstance(data.get("features"), list):
+        areas = [geojson_shape(f["geometry"]) for f in data["features"] if f.get("geometry")]
+    elif isinstance(data, list) and data and isinstance(data[0], dict) and "wkt" in data[0]:
+        areas = [from_wkt(row["wkt"]) for row in data if row.get("wkt")]
+    else:
+        areas = []
+    return {to_wkt(a, rounding_precision=6): a for a in areas if a.geom_type.endswith("Polygon")}
 
 
 # --- completeness ------------------------------------------------------------------------------------
