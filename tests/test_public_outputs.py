@@ -104,15 +104,15 @@ class Plan:
 
 
 # --- the registry of public outputs ----------------------------------------------------------------
-def _cells_sweep(name: str, plan: Plan) -> list[Fetch]:
-    """Every allowed cell size and shape of a grid endpoint, plus category-filtered samples."""
+def _cells_sweep(name: str, plan: Plan, sizes: tuple[int, ...] | None = None) -> list[Fetch]:
+    """Every allowed cell size (or `sizes`) and shape of a grid endpoint, plus category-filtered samples."""
     from maps.models import ROLLUP_CELL_METRES
     from maps.serializers import MAX_CELL_METRES, MIN_CELL_METRES
 
     path = reverse(name)
     fetches = []
     for shape in ("square", "hex"):
-        for cell in range(MIN_CELL_METRES, MAX_CELL_METRES + 1, ROLLUP_CELL_METRES):
+        for cell in sizes or range(MIN_CELL_METRES, MAX_CELL_METRES + 1, ROLLUP_CELL_METRES):
             coarse = cell >= COARSE_METRES
             params = (("cell", str(cell)), ("shape", shape))
             fetches.append(Fetch(path, params, cells=True, coarse=coarse))
@@ -190,7 +190,7 @@ def _nearby(plan: Plan) -> list[Fetch]:
     for report in plan.seed.reports.values():
         lon, lat = report.location.x, report.location.y
         for category in (plan.sensitive_category, plan.public_category):
-            for radius in ("200", "1000"):
+            for radius in ("1000",):  # the largest radius allowed: every report it can reach
                 params = (
                     ("lat", f"{lat:.7f}"),
                     ("lon", f"{lon:.7f}"),
@@ -251,7 +251,10 @@ PUBLIC_OUTPUTS: dict[str, Callable[[Plan], list[Fetch]]] = {
             for c in (plan.sensitive_category, plan.public_category)
         ),
     ],
-    "maps-hotspots": lambda plan: _cells_sweep("maps-hotspots", plan),
+    # Same grid as the heatmap (every size is swept there); Gi* is costlier, so a sample of sizes.
+    "maps-hotspots": lambda plan: _cells_sweep(
+        "maps-hotspots", plan, (100, 200, 300, 500, 700, 1000, 2500, 5000)
+    ),
     "maps-stats": lambda plan: [
         Fetch(reverse("maps-stats"), (("level", level), *extra))
         for level in ("locality", "upz")
@@ -360,9 +363,16 @@ class Run:
     fetches: dict[str, list[Fetch]]  # registry key -> fetches
     snapshots: dict[str, dict[str, Output]] = field(default_factory=dict)  # name -> label -> output
     exempt: dict[str, Output] = field(default_factory=dict)
+    role_snapshots: dict[str, dict[str, Output]] = field(default_factory=dict)  # base data, signed in
     detector_controls: dict[str, tuple[Output, tuple[float, float], str]] = field(default_factory=dict)
     sensitive_places: list[tuple[float, float]] = field(default_factory=list)  # exact, every snapshot
     control_changed: dict[str, bool] = field(default_factory=dict)
+
+
+def _role_sample(fetches: dict[str, list[Fetch]]) -> dict[str, list[Fetch]]:
+    """Every fifth request of each endpoint (at least one): enough to compare signed-in roles with
+    anonymous callers, at a fifth of the cost."""
+    return {key: items[::5] for key, items in fetches.items()}
 
 
 def _snapshot(client, fetches: dict[str, list[Fetch]]) -> dict[str, Output]:
@@ -428,6 +438,13 @@ def run(django_db_setup, django_db_blocker) -> Run:
         refresh_after_writes()
         result.snapshots["base"] = _snapshot(client, result.fetches)
         result.detector_controls = _detector_controls(client, reports["s_cluster_1"])
+        for role, user in (
+            ("citizen", make_user("ciudadana_privacidad")),
+            ("moderator", make_user("moderadora_privacidad", role="moderator")),
+        ):
+            signed_in = APIClient()
+            signed_in.force_login(user)  # a session, so Django pages see the user as DRF views do
+            result.role_snapshots[role] = _snapshot(signed_in, _role_sample(result.fetches))
         for key, target in mirrored.items():
             before = reports[key].public_location
             move_report(reports[key], target)
@@ -634,6 +651,20 @@ def _cell_areas(output: Output) -> dict:
     else:
         areas = []
     return {to_wkt(a, rounding_precision=6): a for a in areas if a.geom_type.endswith("Polygon")}
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_signed_in_callers_without_full_detail_see_what_anonymous_callers_see(run, key):
+    """A citizen (not the reporter) and a moderator get the anonymous form of every output, so the
+    checks above, made anonymously, hold for them too."""
+    base = run.snapshots["base"]
+    problems = [
+        f"{role} {item.label}: {_difference(base[item.label], outputs[item.label])}"
+        for role, outputs in run.role_snapshots.items()
+        for item in _role_sample(run.fetches)[key]
+        if outputs[item.label] != base[item.label]
+    ]
+    assert not problems, _report(problems)
 
 
 # --- completeness ------------------------------------------------------------------------------------
