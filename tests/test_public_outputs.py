@@ -543,11 +543,13 @@ def test_detectors_see_a_sensitive_place_in_every_format(run):
         assert closest is not None and closest < SENSITIVE_EXACT_METRES, f"{name}: closest place {closest} m"
     holder, _exact, code = run.detector_controls["holder view (JSON)"]
     assert code.lower() in holder.text.lower()
+    assert {"tracking_code", "location"} <= _field_names(holder.canonical) & PRIVATE_FIELDS
     assert any(s.lower() in holder.text.lower() for s in run.plan.seed.secrets if s.startswith("SENSIBLE"))
 
 
 @pytest.mark.parametrize("key", KEYS)
 def test_no_identity_contact_tracking_code_or_sensitive_text(run, key):
+    """Rule 4: neither the seeded values nor fields named for them (whatever their value)."""
     secrets = [s.lower() for s in run.plan.seed.secrets]
     problems = [
         f"[{snapshot}] {item.label}: contains {secret!r}"
@@ -556,7 +558,45 @@ def test_no_identity_contact_tracking_code_or_sensitive_text(run, key):
         for secret in secrets
         if secret in output.text.lower()
     ]
+    problems += [
+        f"[{snapshot}] {item.label}: has a field {name!r}"
+        for snapshot in SNAPSHOTS
+        for item, output in _outputs(run, key, snapshot)
+        for name in sorted(_field_names(output.canonical) & PRIVATE_FIELDS)
+        if (key, name) not in PRIVATE_FIELD_EXEMPTIONS
+    ]
     assert not problems, _report(problems)
+
+
+PRIVATE_FIELDS = {
+    "reporter",
+    "reporter_id",
+    "contact",
+    "contact_saved",
+    "tracking_code",
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "username",
+    "device_hash",
+    "location",  # the exact point's field name (public outputs use geometry / public_location)
+}
+
+
+# (registry key, field): why that field carries no reporter data there.
+PRIVATE_FIELD_EXEMPTIONS = {
+    ("open311:discovery", "contact"): "GeoReport v2 discovery: the platform's own contact, by the spec",
+}
+
+
+def _field_names(data) -> set[str]:
+    """Every key of JSON objects (and CSV/GeoPackage columns) in a parsed output; not in HTML text."""
+    if isinstance(data, dict):
+        return set(data).union(*(_field_names(v) for v in data.values()))
+    if isinstance(data, list):
+        return set().union(*(_field_names(v) for v in data))
+    return set()
 
 
 @pytest.mark.parametrize("key", KEYS)
