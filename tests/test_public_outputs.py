@@ -10,19 +10,25 @@ The rule, for callers without full detail (anonymous here):
 
 How it is checked: one module fixture seeds reports at known exact points (tests/privacy_support.py:
 a cluster of sensitive reports, a single sensitive report beside k-1 public ones, a cluster of public
-reports and public singles) and fetches every output of PUBLIC_OUTPUTS anonymously three times:
+reports and public singles) and fetches every request of PUBLIC_OUTPUTS anonymously three times:
 - `base`;
 - `public_moved`: each non-sensitive report mirrored inside its own public grid cell (same public
   point, same UPZ). Every output must be identical to `base` (rule 1: nothing may depend on where in
   its public cell a report is);
 - `sensitive_moved`: each sensitive report moved 1.2 km inside its UPZ. Every output must be
-  identical to `public_moved`, except outputs whose cells are >= 1 km (`coarse`) (rule 2);
-plus direct checks on every snapshot: no sensitive exact point or its snapped point appears (rule
-1/2), no cell below k (3), no seeded identity/contact/tracking code/sensitive text (4). Between
-snapshots the test refreshes what the platform refreshes after writes: `refresh_after_writes`.
-A control snapshot moves one public report to another public cell and checks that the list changes,
-so the comparison cannot pass by seeing nothing. All of it runs in one transaction that is rolled
-back.
+  identical to `public_moved`, except outputs whose cells are >= 1 km (`coarse`), whose cells may
+  appear or vanish only where a sensitive report was or went (rule 2);
+plus direct checks on every snapshot: no point within 25 m of a sensitive report or on its snapped
+node (rules 1–2), no cell or cluster below k (3), no seeded identity/contact/tracking code/sensitive
+text and no field named for them (4). A signed-in citizen and a moderator must get the anonymous
+form. Between snapshots the test refreshes what the platform refreshes after writes
+(`refresh_after_writes`, the one place to adapt if that moves). Only volatile fields are normalised
+before comparing (tests/privacy_support.py: Open311 `updated_datetime`, folium's random element ids,
+the brief's print time); headers are not compared.
+Controls keep the checks honest: public reports moved to other public cells must change the list and
+the heatmap (the comparison and the refresh see changes), and outputs that may show a sensitive exact
+point (its holder's view, an analyst's tile and exports) must be found by the detectors in JSON, MVT,
+CSV and GeoPackage. Everything runs in one transaction that is rolled back.
 
 Adding a public endpoint (one entry): give its URL pattern a name and add to PUBLIC_OUTPUTS
 `"<url name>": lambda plan: [Fetch(reverse("<url name>", kwargs=...), params=(("k", "v"),), ...)]`,
