@@ -391,6 +391,11 @@ async function queue(item) {
   form.reset();
   resized = [];
   photoList.replaceChildren();
+  marker?.remove();
+  marker = null;
+  located = null;
+  say(whereStatus, "");
+  updateNotice();
   await renderQueue();
   document.getElementById("queue").focus?.();
   show(0, false);
@@ -411,8 +416,8 @@ async function renderQueue() {
     if (item.code) {
       const link = document.createElement("a");
       link.href = `/seguimiento/${item.code}/`;
-      link.textContent = ` ${T.code} ${item.code}`;
-      li.append(link);
+      link.textContent = `${T.code} ${item.code}`;
+      li.append(" ", link);
     }
     if (item.reason) li.append(` (${item.reason})`);
     list.append(li);
