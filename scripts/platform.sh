@@ -92,6 +92,7 @@ case "${1:-}" in
     HOST=${HOST:-127.0.0.1}; PORT=${PORT:-8000}
     step "Convive Bogotá en http://$HOST:$PORT/"
     cat <<URLS
+   App ciudadana       http://$HOST:$PORT/   (reportar, seguimiento, cuenta)
    Mapa público        http://$HOST:$PORT/mapa/
    API (OpenAPI)       http://$HOST:$PORT/api/docs/
    Localidades         http://$HOST:$PORT/api/localities/

@@ -61,6 +61,7 @@ def home(request):
         "tiles": reverse("tiles-reports", args=(0, 0, 0)).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt"),
         "localities": reverse("tiles-localities", args=(0, 0, 0)).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt"),
         "basemap": settings.BASEMAP_URL,
+        "zoom_label": _("reportes: acercar"),
     }
     context = {
         "filters": filters,

@@ -352,6 +352,41 @@ def test_home_map_draws_clusters_from_the_tiles_and_sensitive_reports_have_no_po
     s.close()
 
 
+def test_sensitive_category_explains_first_and_the_pin_moves_with_the_keyboard(browser):
+    from reports.models import Report
+
+    chromium, base = browser
+    description = f"{MARKER} llamadas de extorsión"
+    s = Session(chromium, base, PHONE)
+    s.go("/reportar/")
+    s.wait_map()
+    s.page.evaluate("() => window.conviveMap.jumpTo({center: [-74.0817, 4.6097], zoom: 15})")
+    s.page.locator("#pick-map").focus()
+    s.page.keyboard.press("ArrowRight")  # the first arrow places the pin in the middle
+    s.page.keyboard.press("ArrowUp")
+    s.page.wait_for_function("() => document.getElementById('where-status').textContent.startsWith('Lugar:')")
+    s.page.keyboard.press("Tab")
+    s.page.locator("#step-where [data-next]").press("Enter")
+    s.page.locator("#cat-extorsion").check()
+    assert s.page.locator("#sensitive-notice").is_visible()
+    assert "018000112137" in s.page.locator("#sensitive-notice").inner_text().replace(" ", "")
+    s.page.locator("#step-what [data-next]").click()
+    assert "Entendido" in s.page.locator("#js-errors").inner_text()  # not without reading the notice
+    s.shot("sensible-360-2-aviso")
+    s.page.locator("#sensitive-ack").check()
+    s.page.locator("#step-what [data-next]").click()
+    assert s.page.locator(
+        "#step-details"
+    ).is_visible()  # no nearby step: sensitive reports have no public point
+    s.page.locator("#id_description").fill(description)
+    s.page.locator("#submit-report").click()
+    s.page.wait_for_url("**/reportar/listo/*/")
+    report = Report.objects.get(description=description)
+    assert report.public_location is None and report.category.sensitive
+    s.clean()
+    s.close()
+
+
 def test_report_page_without_javascript_is_one_plain_form(browser):
     chromium, base = browser
     s = Session(chromium, base, PHONE, java_script_enabled=False)

@@ -35,7 +35,7 @@ function clusterMarkers(map) {
       button.type = "button";
       button.className = "cluster";
       button.textContent = String(feature.properties.count);
-      button.setAttribute("aria-label", `${feature.properties.count} reportes: acercar`);
+      button.setAttribute("aria-label", `${feature.properties.count} ${config.zoom_label}`);
       button.addEventListener("click", () => map.easeTo({ center: [lon, lat], zoom: Math.min(map.getZoom() + 2, 14) }));
       shown.set(id, new maplibregl.Marker({ element: button }).setLngLat([lon, lat]).addTo(map));
     }
@@ -66,13 +66,13 @@ function start() {
       id: "clusters", type: "circle", source: "reports", "source-layer": "reports", filter: ["!", ["has", "category"]],
       paint: { "circle-color": "#0b4f8a", "circle-opacity": 0.25, "circle-radius": ["interpolate", ["linear"], ["get", "count"], 1, 10, 100, 18, 2000, 30] },
     });
-    const colour = ["match", ["get", "group"], "seguridad", GROUP_COLOURS.seguridad, GROUP_COLOURS.convivencia];
-    const groupOf = ["match", ["get", "category"]];
-    for (const [code, info] of Object.entries(config.index)) groupOf.push(code, GROUP_COLOURS[info.group] || "#333");
-    groupOf.push("#333");
+    // Dot colour by the category's group (tiles carry the category code only).
+    const byGroup = { seguridad: [], convivencia: [] };
+    for (const [code, info] of Object.entries(config.index)) byGroup[info.group]?.push(code);
+    const colour = ["case", ["in", ["get", "category"], ["literal", byGroup.seguridad]], GROUP_COLOURS.seguridad, GROUP_COLOURS.convivencia];
     map.addLayer({
       id: "points", type: "circle", source: "reports", "source-layer": "reports", filter: ["has", "category"],
-      paint: { "circle-color": groupOf.length > 3 ? groupOf : colour, "circle-radius": ["interpolate", ["linear"], ["get", "count"], 1, 7, 10, 11], "circle-stroke-color": "#fff", "circle-stroke-width": 2 },
+      paint: { "circle-color": colour, "circle-radius": ["interpolate", ["linear"], ["get", "count"], 1, 7, 10, 11], "circle-stroke-color": "#fff", "circle-stroke-width": 2 },
     });
     clusterMarkers(map);
   });

@@ -24,6 +24,7 @@ for (const el of document.querySelectorAll(".js-only")) el.hidden = false;
 // --- steps ---------------------------------------------------------------------------------------
 function show(index, focus = true) {
   current = index;
+  errorsBox.hidden = true;
   steps.forEach((step, i) => step.classList.toggle("current", i === index));
   const heading = steps[index].querySelector("h2");
   if (focus && heading) {
@@ -95,7 +96,10 @@ function hideErrors() {
 // Sensitive notice: shown when a sensitive category is chosen.
 const notice = document.getElementById("sensitive-notice");
 function updateNotice() {
-  notice.hidden = !config.index[chosenCategory()]?.sensitive;
+  const input = form.querySelector("input[name=category]:checked");
+  const sensitive = Boolean(input && config.index[input.value]?.sensitive);
+  notice.hidden = !sensitive;
+  if (sensitive) input.closest(".choice").after(notice); // read right below the choice, before going on
 }
 form.addEventListener("change", (event) => {
   if (event.target.name === "category") updateNotice();
