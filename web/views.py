@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,9 +22,9 @@ from django.views.decorators.http import require_POST
 
 from reports import selectors as report_selectors
 from reports import services as report_services
-from reports.models import Channel, Group
+from reports.models import Group
 
-from . import selectors
+from . import selectors, services
 from .forms import RegisterForm, ReportForm, TrackingForm
 
 DEVICE_COOKIE = "convive_dispositivo"
@@ -78,33 +77,18 @@ def report_new(request):
     nearby = []
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES)
+        # A form sent twice (back button, double tap) leads to the report it already filed.
         done = request.session.get(SESSION_KEYS, {})
         key = request.POST.get("form_key", "")
         if key and key in done:
             return redirect("web-report-done", code=done[key])
         if form.is_valid():
-            data = form.cleaned_data
-            category = data["category_obj"]
-            if not data.get("confirm_new") and category is not None:
-                nearby = list(
-                    report_selectors.report_nearby(
-                        point=data["point"],
-                        category=category,
-                        radius_m=report_selectors.nearby_radius(None),
-                        limit=5,
-                    )
-                )
-            if not nearby:
-                try:
-                    report = report_services.report_create(
-                        **form.service_kwargs(), channel=Channel.WEB, reporter=request.user
-                    )
-                except ValidationError as exc:
-                    form.add_service_errors(exc)
-                else:
-                    if key:
-                        request.session[SESSION_KEYS] = {**done, key: report.tracking_code}
-                    return redirect("web-report-done", code=report.tracking_code)
+            submission = services.report_submit(form=form, user=request.user)
+            nearby = submission.nearby
+            if submission.report is not None:
+                if key:
+                    request.session[SESSION_KEYS] = {**done, key: submission.report.tracking_code}
+                return redirect("web-report-done", code=submission.report.tracking_code)
     else:
         form = ReportForm(initial={"form_key": uuid.uuid4().hex})
     context = {

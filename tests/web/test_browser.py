@@ -341,6 +341,21 @@ def test_home_map_draws_clusters_from_the_tiles_and_sensitive_reports_have_no_po
     s.page.evaluate("([lon, lat]) => window.conviveMap.jumpTo({center: [lon, lat], zoom: 17})", list(SUBA))
     s.wait_map()
     s.page.wait_for_function("() => window.conviveMap.queryRenderedFeatures({layers: ['points']}).length > 0")
+    x, y = s.page.evaluate(
+        """() => {
+            const map = window.conviveMap;
+            const c = map.project(map.getCenter());
+            const dots = map.queryRenderedFeatures({layers: ['points']}).filter((f) => f.properties.id)
+                .map((f) => map.project(f.geometry.coordinates))
+                .sort((a, b) => Math.hypot(a.x - c.x, a.y - c.y) - Math.hypot(b.x - c.x, b.y - c.y));
+            return [dots[0].x, dots[0].y];
+        }"""
+    )
+    s.page.locator("#map").scroll_into_view_if_needed()
+    box = s.page.locator("#map").bounding_box()
+    s.page.mouse.click(box["x"] + x, box["y"] + y)
+    s.page.wait_for_url("**/reportes/*/")
+    assert "prueba-navegador hurto" in s.page.locator(".user-text").inner_text()
     sensitive = city["sensitive"]
     s.go(f"/reportes/{sensitive.pk}/")
     html = s.page.content()
@@ -383,6 +398,51 @@ def test_sensitive_category_explains_first_and_the_pin_moves_with_the_keyboard(b
     s.page.wait_for_url("**/reportar/listo/*/")
     report = Report.objects.get(description=description)
     assert report.public_location is None and report.category.sensitive
+    s.clean()
+    s.close()
+
+
+def test_app_shell_and_last_map_open_offline_after_a_visit(browser):
+    chromium, base = browser
+    s = Session(chromium, base, PHONE)
+    s.go("/")
+    s.page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    s.go("/")  # now controlled by the service worker, which keeps the tiles it passes on
+    s.wait_map()
+    s.page.wait_for_selector(".cluster", timeout=30000)
+    s.context.set_offline(True)
+    s.go("/")
+    assert s.page.locator("h1").inner_text().startswith("Reportes de seguridad")
+    s.wait_map()
+    s.page.wait_for_selector(".cluster", timeout=30000)  # drawn from the cached tiles
+    s.shot("sin-conexion-360-inicio")
+    s.go("/reportar/")
+    assert s.page.locator("#report-form").count() == 1
+    s.context.set_offline(False)
+    s.failed = [f for f in s.failed if "ERR_INTERNET_DISCONNECTED" not in f]
+    s.errors = [
+        e for e in s.errors if "ERR_INTERNET_DISCONNECTED" not in e and "Failed to load resource" not in e
+    ]
+    s.clean()
+    s.close()
+
+
+def test_follow_account_and_public_pages_pass_axe(browser, city):
+    chromium, base = browser
+    s = Session(chromium, base, PHONE)
+    pages = {
+        "seguimiento": "/seguimiento/",
+        "entrar": "/cuenta/entrar/",
+        "registro": "/cuenta/registro/",
+        "clave": "/cuenta/clave/",
+        "publico": f"/reportes/{city['supported'].pk}/",
+    }
+    for name, path in pages.items():
+        s.go(path)
+        if name == "publico":
+            s.wait_map()
+        s.shot(f"{name}-360")
+        s.axe()
     s.clean()
     s.close()
 
