@@ -79,6 +79,7 @@ def serving(django_db_blocker):
 @pytest.fixture(scope="module")
 def city(real_territory, django_db_blocker):
     """Official territory, the category taxonomy and a few committed reports (removed afterwards)."""
+    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.utils import timezone
 
@@ -121,6 +122,7 @@ def city(real_territory, django_db_blocker):
     with django_db_blocker.unblock():
         assert connection.settings_dict["NAME"] == name
         Report.objects.filter(description__startswith=MARKER).delete()
+        get_user_model().objects.filter(username__startswith=MARKER).delete()  # accounts made in the browser
         Category.objects.exclude(pk__in=before).filter(reports__isnull=True).delete()
 
 
@@ -273,6 +275,33 @@ def test_citizen_reports_by_tapping_the_map_with_a_photo_and_follows_it(browser,
     s.close()
 
 
+def test_registered_citizen_finds_the_report_in_mis_reportes(browser):
+    from reports.models import Report
+
+    chromium, base = browser
+    description = f"{MARKER} con sesión"
+    s = Session(chromium, base, DESKTOP)
+    s.go("/cuenta/registro/")
+    s.page.locator("#id_username").fill(f"{MARKER}-vecina")
+    s.page.locator("#id_password1").fill("clave-de-prueba-77")
+    s.page.locator("#id_password2").fill("clave-de-prueba-77")
+    s.page.locator("main button[type=submit]").click()
+    s.page.wait_for_url("**/cuenta/mis-reportes/")
+    _fill_until_details(s, (-74.0600, 4.6700), "ruido", "sesion-1280")
+    s.page.locator("#step-nearby [data-next]").click()
+    s.page.locator("#id_description").fill(description)
+    s.page.locator("#submit-report").click()  # the API call carries the session and its CSRF token
+    s.page.wait_for_url("**/reportar/listo/*/")
+    report = Report.objects.select_related("reporter").get(description=description)
+    assert report.reporter.username == f"{MARKER}-vecina"
+    s.go("/cuenta/mis-reportes/")
+    assert report.tracking_code in s.page.locator("main").inner_text()
+    s.shot("mis-reportes-1280")
+    s.axe()
+    s.clean()
+    s.close()
+
+
 def test_second_citizen_supports_the_nearby_report_instead_of_filing(browser, city):
     from reports.models import Report
 
@@ -303,6 +332,8 @@ def test_offline_report_is_queued_and_sent_exactly_once(browser):
     _fill_until_details(s, (-74.1300, 4.6900), "ruido", "sin-conexion-360")
     s.page.locator("#step-nearby [data-next]").click()
     s.page.locator("#id_description").fill(description)
+    s.page.locator("#id_photos").set_input_files(_photo())
+    s.page.wait_for_selector("#photo-list img")
     s.context.set_offline(True)
     s.page.locator("#submit-report").click()
     s.page.wait_for_selector("#queue-list li[data-state=pendiente]")
@@ -315,6 +346,7 @@ def test_offline_report_is_queued_and_sent_exactly_once(browser):
     s.go("/reportar/")
     s.page.wait_for_selector("#queue-list li[data-state=enviado]")
     assert Report.objects.filter(description=description).count() == 1
+    assert Report.objects.get(description=description).photos.count() == 1  # the queued photo went too
     code = Report.objects.get(description=description).tracking_code
     assert code in s.page.locator("#queue-list").inner_text()
     s.failed = [f for f in s.failed if "ERR_INTERNET_DISCONNECTED" not in f]

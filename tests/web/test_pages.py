@@ -51,8 +51,14 @@ def test_home_lists_public_reports_with_filters_and_links_the_heatmap(client, te
     assert "Texto sensible de la víctima" not in html  # sensitive text is for the handling staff only
     assert 'href="/mapa/"' in html and 'href="/reportar/"' in html
     assert "/api/maps/tiles/reports/{z}/{x}/{y}.mvt" in html  # the map draws from the platform's tiles
-    filtered = client.get("/", {"categoria": "extorsion"}).content.decode()
-    assert "Hurto visible" not in filtered
+    filtered = client.get("/", {"categoria": "extorsion", "periodo": "30"})
+    assert "Hurto visible" not in filtered.content.decode()
+    assert filtered.context["map_config"]["categories"] == ["extorsion"]  # the map's tiles get the filter
+    assert (
+        filtered.context["map_config"]["date_from"] == (timezone.localdate() - timedelta(days=30)).isoformat()
+    )
+    by_group = client.get("/", {"grupo": "seguridad"}).context["map_config"]["categories"]
+    assert sorted(by_group) == ["extorsion", "hurto"]
     closed = client.get("/", {"estado": "resolved"}).content.decode()
     assert "Hurto visible" not in closed
 
