@@ -373,6 +373,8 @@ def test_home_map_draws_clusters_from_the_tiles_and_sensitive_reports_have_no_po
     s.page.evaluate("([lon, lat]) => window.conviveMap.jumpTo({center: [lon, lat], zoom: 17})", list(SUBA))
     s.wait_map()
     s.page.wait_for_function("() => window.conviveMap.queryRenderedFeatures({layers: ['points']}).length > 0")
+    s.page.wait_for_function("() => !document.querySelector('.cluster')")  # no count label over the dots
+    s.shot(f"inicio-calle-{viewport['width']}")
     x, y = s.page.evaluate(
         """() => {
             const map = window.conviveMap;

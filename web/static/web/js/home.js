@@ -47,6 +47,29 @@ function clusterMarkers(map) {
     }
   };
   map.on("idle", refresh);
+  map.on("moveend", refresh); // at street zoom the labels go at once, not after the tiles load
+}
+
+function categoryIcon(info) {
+  const size = 56;
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = size;
+  const ctx = canvas.getContext("2d");
+  ctx.beginPath();
+  ctx.arc(size / 2, size / 2, size / 2 - 3, 0, 2 * Math.PI);
+  ctx.fillStyle = GROUP_COLOURS[info.group] || "#333";
+  ctx.fill();
+  ctx.lineWidth = 5;
+  ctx.strokeStyle = "#fff";
+  ctx.stroke();
+  const words = info.name.split(/\s+/).filter((w) => w.length > 2);
+  const initials = (words.length > 1 ? words[0][0] + words[1][0] : info.name.slice(0, 2)).toUpperCase();
+  ctx.fillStyle = "#fff";
+  ctx.font = "bold 22px sans-serif";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.fillText(initials, size / 2, size / 2 + 1);
+  return ctx.getImageData(0, 0, size, size);
 }
 
 function start() {
@@ -66,13 +89,16 @@ function start() {
       id: "clusters", type: "circle", source: "reports", "source-layer": "reports", filter: ["!", ["has", "category"]],
       paint: { "circle-color": "#0b4f8a", "circle-opacity": 0.25, "circle-radius": ["interpolate", ["linear"], ["get", "count"], 1, 10, 100, 18, 2000, 30] },
     });
-    // Dot colour by the category's group (tiles carry the category code only).
-    const byGroup = { seguridad: [], convivencia: [] };
-    for (const [code, info] of Object.entries(config.index)) byGroup[info.group]?.push(code);
-    const colour = ["case", ["in", ["get", "category"], ["literal", byGroup.seguridad]], GROUP_COLOURS.seguridad, GROUP_COLOURS.convivencia];
+    // Street zoom: one icon per category (the group's colour and the name's initials), drawn on a
+    // canvas here because the platform serves no sprite or glyph files.
+    for (const [code, info] of Object.entries(config.index)) map.addImage(`cat-${code}`, categoryIcon(info), { pixelRatio: 1.5 });
     map.addLayer({
-      id: "points", type: "circle", source: "reports", "source-layer": "reports", filter: ["has", "category"],
-      paint: { "circle-color": colour, "circle-radius": ["interpolate", ["linear"], ["get", "count"], 1, 7, 10, 11], "circle-stroke-color": "#fff", "circle-stroke-width": 2 },
+      id: "points", type: "symbol", source: "reports", "source-layer": "reports", filter: ["has", "category"],
+      layout: {
+        "icon-image": ["concat", "cat-", ["get", "category"]],
+        "icon-size": ["interpolate", ["linear"], ["get", "count"], 1, 1, 10, 1.4],
+        "icon-allow-overlap": true,
+      },
     });
     clusterMarkers(map);
   });
