@@ -6,6 +6,7 @@ module of ours from static/web/js/ that improves it when JavaScript runs.
 
 from __future__ import annotations
 
+import math
 import secrets
 import uuid
 
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_POST
 from reports import selectors as report_selectors
 from reports import services as report_services
 from reports.models import Group
+from reports.throttles import ReportCreateAnonThrottle, SupportThrottle
 
 from . import selectors, services
 from .forms import RegisterForm, ReportForm, TrackingForm
@@ -30,6 +32,21 @@ from .forms import RegisterForm, ReportForm, TrackingForm
 DEVICE_COOKIE = "convive_dispositivo"
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
 SESSION_KEYS = "web_report_keys"  # form_key -> tracking code, so a resent form does not file twice
+
+
+def _throttle_wait(request, throttle_class) -> int | None:
+    """Seconds to wait when `request` is over the API's rate for the same action (shared counters), else None."""
+    throttle = throttle_class()
+    if throttle.allow_request(request, None):
+        return None
+    return math.ceil(throttle.wait() or 1)
+
+
+def _too_many(request, wait: int):
+    message = _("Demasiadas solicitudes desde su conexión. Intente de nuevo en %(s)s segundos.") % {"s": wait}
+    response = render(request, "web/too_many.html", {"message": message}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _device_id(request) -> tuple[str, bool]:
@@ -76,6 +93,9 @@ def home(request):
 def report_new(request):
     nearby = []
     if request.method == "POST":
+        wait = _throttle_wait(request, ReportCreateAnonThrottle)
+        if wait:
+            return _too_many(request, wait)
         form = ReportForm(request.POST, request.FILES)
         # A form sent twice (back button, double tap) leads to the report it already filed.
         done = request.session.get(SESSION_KEYS, {})
@@ -200,6 +220,9 @@ def report_support(request, pk):
     report = report_selectors.report_public_get(pk=pk)
     if report is None:
         raise Http404(_("No existe un reporte público con ese número."))
+    wait = _throttle_wait(request, SupportThrottle)
+    if wait:
+        return _too_many(request, wait)
     device, new_device = _device_id(request)
     _support, created = report_services.support_add(report=report, user=request.user, device_id=device)
     response = redirect(

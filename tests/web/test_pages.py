@@ -219,3 +219,15 @@ def test_manifest_and_service_worker_are_served_from_the_root(client):
     worker = client.get("/sw.js")
     assert worker.status_code == 200 and worker["Content-Type"].startswith("text/javascript")
     assert "/static/web/css/app.css" in worker.content.decode()
+
+
+def test_the_form_shares_the_api_rate_limit_for_anonymous_reports(client, territory, hurto, monkeypatch):
+    from reports.throttles import ReportCreateAnonThrottle
+
+    monkeypatch.setattr(ReportCreateAnonThrottle, "rate", "2/hour", raising=False)
+    assert post_report(client, form_key="a").status_code == 302
+    assert post_report(client, form_key="b", confirm_new="on").status_code == 302
+    refused = post_report(client, form_key="c", confirm_new="on")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Intente de nuevo en" in refused.content.decode()
+    assert Report.objects.count() == 2
