@@ -260,6 +260,8 @@ def test_citizen_reports_by_tapping_the_map_with_a_photo_and_follows_it(browser,
     s.page.locator("#submit-report").click()
     s.page.wait_for_url("**/reportar/listo/*/")
     code = s.page.locator("#tracking-code").inner_text().strip()
+    s.page.locator("#copy-code").click()
+    s.page.wait_for_function("() => document.getElementById('copy-status').textContent.startsWith('Código')")
     s.shot(f"{name}-5-listo")
     s.axe()
     report = Report.objects.get(description=description)

@@ -6,13 +6,13 @@ if (button) {
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(button.dataset.code);
-      status.textContent = button.dataset.copied || "Código copiado.";
+      status.textContent = button.dataset.copied;
     } catch {
       const range = document.createRange();
       range.selectNodeContents(document.getElementById("tracking-code"));
       getSelection().removeAllRanges();
       getSelection().addRange(range);
-      status.textContent = "Código seleccionado: cópielo con el menú del teléfono.";
+      status.textContent = button.dataset.selected;
     }
   });
 }
