@@ -11,10 +11,11 @@ from datetime import date, timedelta
 
 from django.contrib.gis.db.models.functions import PointOnSurface
 from django.contrib.gis.geos import Point
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from localities.models import Upz
+from localities.models import BoundaryVersion, Upz
 from reports import selectors as report_selectors
 from reports.models import OPEN_STATUSES, Category, Group, Report, Status
 from reports.querysets import NOT_PUBLIC_STATUSES
@@ -79,6 +80,23 @@ def upz_point(code: str) -> Point | None:
         .first()
     )
     return upz
+
+
+def upz_points() -> dict[str, list[float]]:
+    """{UPZ code: [lon, lat]} of a point inside each UPZ of the active version (EPSG:4326, 5 decimals),
+    so the report page can move its pin to the UPZ a person picks from the list."""
+    version = BoundaryVersion.objects.filter(active=True).values_list("pk", flat=True).first()
+    key = f"web:upz-points:{version}"
+    points = cache.get(key)
+    if points is None:  # ST_PointOnSurface over every UPZ polygon: computed once per boundary version
+        rows = (
+            Upz.objects.filter(version_id=version)
+            .annotate(inside=PointOnSurface("geom"))
+            .values_list("code", "inside")
+        )
+        points = {code: [round(point.x, 5), round(point.y, 5)] for code, point in rows}
+        cache.set(key, points, 3600)
+    return points
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,7 @@ def report_new(request):
         "page_config": {
             "index": selectors.category_index(),
             "basemap": settings.BASEMAP_URL,
+            "upz_points": selectors.upz_points(),
             "messages": _script_messages(),
         },
     }

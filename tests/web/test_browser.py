@@ -411,9 +411,13 @@ def test_sensitive_category_explains_first_and_the_pin_moves_with_the_keyboard(b
     s = Session(chromium, base, PHONE)
     s.go("/reportar/")
     s.wait_map()
-    s.page.evaluate("() => window.conviveMap.jumpTo({center: [-74.0817, 4.6097], zoom: 15})")
+    # Keyboard only: pick a UPZ from the list (the pin moves inside it), then refine with the arrows.
+    s.page.locator("#id_upz").select_option(label="La Sabana")
+    s.page.wait_for_function(
+        "() => document.getElementById('where-status').textContent.includes('La Sabana')"
+    )
     s.page.locator("#pick-map").focus()
-    s.page.keyboard.press("ArrowRight")  # the first arrow places the pin in the middle
+    s.page.keyboard.press("ArrowRight")
     s.page.keyboard.press("ArrowUp")
     s.page.wait_for_function("() => document.getElementById('where-status').textContent.startsWith('Lugar:')")
     s.page.keyboard.press("Tab")

@@ -187,6 +187,15 @@ function startMap() {
   window.conviveMap = pickMap;
 }
 
+// Picking a UPZ from the list moves the map and the pin inside it; arrows or a tap then refine it.
+form.elements.upz.addEventListener("change", () => {
+  const point = config.upz_points[form.elements.upz.value];
+  if (!point || !pickMap) return;
+  const lngLat = { lng: point[0], lat: point[1] };
+  pickMap.jumpTo({ center: lngLat, zoom: 15 });
+  placePin(lngLat);
+});
+
 document.getElementById("geolocate").addEventListener("click", () => {
   if (!navigator.geolocation) return say(whereStatus, T.no_gps, true);
   say(whereStatus, T.gps_wait);
