@@ -18,25 +18,10 @@ urlpatterns = [
     path("reportes/<int:pk>/", views.report_public, name="web-report-public"),
     path("reportes/<int:pk>/apoyar/", views.report_support, name="web-report-support"),
     path("cuenta/registro/", views.register, name="web-register"),
-    path(
-        "cuenta/entrar/",
-        auth_views.LoginView.as_view(
-            template_name="web/account/login.html", redirect_authenticated_user=True
-        ),
-        name="web-login",
-    ),
+    path("cuenta/entrar/", views.LoginView.as_view(), name="web-login"),
     path("cuenta/salir/", auth_views.LogoutView.as_view(next_page="web-home"), name="web-logout"),
     path("cuenta/mis-reportes/", views.my_reports, name="web-my-reports"),
-    path(
-        "cuenta/clave/",
-        auth_views.PasswordResetView.as_view(
-            template_name="web/account/password_reset.html",
-            email_template_name="web/account/password_reset_email.txt",
-            subject_template_name="web/account/password_reset_subject.txt",
-            success_url=reverse_lazy("web-password-reset-sent"),
-        ),
-        name="web-password-reset",
-    ),
+    path("cuenta/clave/", views.PasswordResetView.as_view(), name="web-password-reset"),
     path(
         "cuenta/clave/enviada/",
         auth_views.PasswordResetDoneView.as_view(template_name="web/account/password_reset_sent.html"),

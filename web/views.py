@@ -9,22 +9,24 @@ from __future__ import annotations
 import math
 import secrets
 import uuid
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from reports import selectors as report_selectors
 from reports import services as report_services
 from reports.models import Group
-from reports.throttles import ReportCreateAnonThrottle, SupportThrottle
+from reports.throttles import AuthThrottle, ReportCreateAnonThrottle, SupportThrottle
 
 from . import selectors, services
 from .forms import RegisterForm, ReportForm, TrackingForm
@@ -34,12 +36,34 @@ DEVICE_COOKIE_AGE = 365 * 24 * 3600
 SESSION_KEYS = "web_report_keys"  # form_key -> tracking code, so a resent form does not file twice
 
 
-def _throttle_wait(request, throttle_class) -> int | None:
+def _throttle_wait(request, throttle_class, scope: str | None = None) -> int | None:
     """Seconds to wait when `request` is over the API's rate for the same action (shared counters), else None."""
     throttle = throttle_class()
-    if throttle.allow_request(request, None):
+    if throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
         return None
     return math.ceil(throttle.wait() or 1)
+
+
+class AuthRateLimited:
+    """Account views: sign-in, sign-up and password-reset posts share the API's `auth` rate per client IP."""
+
+    def post(self, request, *args, **kwargs):
+        wait = _throttle_wait(request, AuthThrottle, scope="auth")
+        if wait:
+            return _too_many(request, wait)
+        return super().post(request, *args, **kwargs)
+
+
+class LoginView(AuthRateLimited, auth_views.LoginView):
+    template_name = "web/account/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(AuthRateLimited, auth_views.PasswordResetView):
+    template_name = "web/account/password_reset.html"
+    email_template_name = "web/account/password_reset_email.txt"
+    subject_template_name = "web/account/password_reset_subject.txt"
+    success_url = reverse_lazy("web-password-reset-sent")
 
 
 def _too_many(request, wait: int):
@@ -244,6 +268,9 @@ def report_support(request, pk):
 def register(request):
     if request.user.is_authenticated:
         return redirect("web-my-reports")
+    wait = _throttle_wait(request, AuthThrottle, scope="auth") if request.method == "POST" else None
+    if wait:
+        return _too_many(request, wait)
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()

@@ -231,3 +231,16 @@ def test_the_form_shares_the_api_rate_limit_for_anonymous_reports(client, territ
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "Intente de nuevo en" in refused.content.decode()
     assert Report.objects.count() == 2
+
+
+def test_sign_in_attempts_share_the_api_auth_rate(client, territory, monkeypatch):
+    from reports.throttles import AuthThrottle
+
+    monkeypatch.setattr(AuthThrottle, "THROTTLE_RATES", {**AuthThrottle.THROTTLE_RATES, "auth": "2/minute"})
+    make_user("vecina")
+    for _ in range(2):
+        assert client.post("/cuenta/entrar/", {"username": "vecina", "password": "mala"}).status_code == 200
+    refused = client.post("/cuenta/entrar/", {"username": "vecina", "password": "mala"})
+    assert refused.status_code == 429 and "Intente de nuevo en" in refused.content.decode()
+    assert client.post("/cuenta/clave/", {"email": "v@example.com"}).status_code == 429
+    assert client.get("/cuenta/entrar/").status_code == 200  # reading the form is never limited
