@@ -108,6 +108,20 @@ class ListFilters:
     status: str = ""
     period: str = ""
 
+    @classmethod
+    def from_query(cls, query) -> ListFilters:
+        """From the page's query string (categoria, grupo, estado, periodo); unknown values are ignored."""
+        category = query.get("categoria", "")
+        group = query.get("grupo", "")
+        status = query.get("estado", "")
+        period = query.get("periodo", "")
+        return cls(
+            category=category if Category.objects.filter(active=True, code=category).exists() else "",
+            group=group if group in Group.values else "",
+            status=status if status in dict(public_status_choices()) else "",
+            period=period if period in PERIOD_DAYS else "",
+        )
+
     def category_codes(self) -> tuple[str, ...]:
         """Category codes selected by `category` or `group` (empty: all)."""
         if self.category:

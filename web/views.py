@@ -25,7 +25,6 @@ from django.views.decorators.http import require_POST
 
 from reports import selectors as report_selectors
 from reports import services as report_services
-from reports.models import Group
 from reports.throttles import AuthThrottle, ReportCreateAnonThrottle, SupportThrottle
 
 from . import selectors, services
@@ -81,35 +80,34 @@ def _device_id(request) -> tuple[str, bool]:
     return secrets.token_urlsafe(24), True
 
 
-def home(request):
-    filters = selectors.ListFilters(
-        category=request.GET.get("categoria", ""),
-        group=request.GET.get("grupo", "") if request.GET.get("grupo", "") in Group.values else "",
-        status=request.GET.get("estado", "")
-        if request.GET.get("estado", "") in dict(selectors.public_status_choices())
-        else "",
-        period=request.GET.get("periodo", "")
-        if request.GET.get("periodo", "") in selectors.PERIOD_DAYS
-        else "",
-    )
-    page = Paginator(selectors.report_public_filtered(filters), 20).get_page(request.GET.get("pagina"))
+def _tile_template(name: str) -> str:
+    return reverse(name, args=(0, 0, 0)).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
+
+
+def _map_config(filters: selectors.ListFilters) -> dict:
+    """What static/web/js/home.js needs: tile URL templates, the filters the tiles take, category index."""
     since = filters.date_from()
-    map_config = {
+    return {
         "categories": list(filters.category_codes()),
         "date_from": since.isoformat() if since else "",
         "index": selectors.category_index(),
-        "tiles": reverse("tiles-reports", args=(0, 0, 0)).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt"),
-        "localities": reverse("tiles-localities", args=(0, 0, 0)).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt"),
+        "tiles": _tile_template("tiles-reports"),
+        "localities": _tile_template("tiles-localities"),
         "basemap": settings.BASEMAP_URL,
         "zoom_label": _("reportes: acercar"),
     }
+
+
+def home(request):
+    filters = selectors.ListFilters.from_query(request.GET)
+    page = Paginator(selectors.report_public_filtered(filters), 20).get_page(request.GET.get("pagina"))
     context = {
         "filters": filters,
         "page": page,
         "groups": selectors.categories_by_group(),
         "statuses": selectors.public_status_choices(),
         "periods": [("7", _("7 días")), ("30", _("30 días")), ("90", _("90 días")), ("365", _("Un año"))],
-        "map_config": map_config,
+        "map_config": _map_config(filters),
     }
     return render(request, "web/home.html", context)
 

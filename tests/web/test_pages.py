@@ -59,6 +59,8 @@ def test_home_lists_public_reports_with_filters_and_links_the_heatmap(client, te
     )
     by_group = client.get("/", {"grupo": "seguridad"}).context["map_config"]["categories"]
     assert sorted(by_group) == ["extorsion", "hurto"]
+    unknown = client.get("/", {"categoria": "<b>robo</b>", "estado": "rejected", "periodo": "9"})
+    assert unknown.context["map_config"]["categories"] == [] and "Hurto visible" in unknown.content.decode()
     closed = client.get("/", {"estado": "resolved"}).content.decode()
     assert "Hurto visible" not in closed
 
