@@ -159,12 +159,19 @@ class Session:
 
     def __init__(self, browser, base, viewport, **options):
         self.base = base
-        # bypass_csp: axe is injected as a script; the pages themselves never need it.
-        self.context = browser.new_context(viewport=viewport, locale="es-CO", bypass_csp=True, **options)
+        self.context = browser.new_context(viewport=viewport, locale="es-CO", **options)
+        # axe-core arrives as an init script (not a <script> tag), so the pages run under their own
+        # Content-Security-Policy and a violation shows up as a console error.
+        if options.get("java_script_enabled", True):
+            self.context.add_init_script(path=str(AXE))
         self.foreign, self.failed, self.errors = [], [], []
         self.context.route("**/*", self._only_loopback)
         self.page = self.context.new_page()
-        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        # ERR_ABORTED: a request the browser dropped because the page navigated on (e.g. the favicon).
+        self.page.on(
+            "requestfailed",
+            lambda r: "ERR_ABORTED" not in (r.failure or "") and self.failed.append(f"{r.url} {r.failure}"),
+        )
         self.page.on("response", lambda r: r.status >= 500 and self.failed.append(f"{r.url} HTTP {r.status}"))
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
@@ -183,7 +190,6 @@ class Session:
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
     def axe(self):
-        self.page.add_script_tag(path=str(AXE))
         result = self.page.evaluate("async () => (await axe.run(document)).violations")
         bad = [
             f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
