@@ -18,11 +18,7 @@ from django.utils.translation import get_language
 from localities.models import BoundaryVersion, Upz
 from reports import selectors as report_selectors
 from reports.models import OPEN_STATUSES, Category, Group, Report, Status
-
-try:  # the visibility rule's one owner on main (reports/visibility.py)
-    from reports.visibility import NOT_PUBLIC_STATUSES
-except ImportError:  # this branch's base, before that module: drop this fallback at merge
-    from reports.querysets import NOT_PUBLIC_STATUSES
+from reports.visibility import NOT_PUBLIC_STATUSES
 
 PERIOD_DAYS = {"7": 7, "30": 30, "90": 90, "365": 365}
 

@@ -25,7 +25,8 @@ from django.views.decorators.http import require_POST
 
 from reports import selectors as report_selectors
 from reports import services as report_services
-from reports.throttles import AuthThrottle, ReportCreateAnonThrottle, SupportThrottle
+from reports import visibility
+from reports.throttles import AuthThrottle, ReportCreateAnonThrottle, SupportThrottle, TrackThrottle
 
 from . import selectors, services
 from .forms import RegisterForm, ReportForm, TrackingForm
@@ -190,7 +191,15 @@ def _script_messages() -> dict[str, str]:
     }
 
 
+def _track_wait(request) -> int | None:
+    """Tracking-code lookups through the pages count against the API's `track` rate (the code is a
+    bearer secret: guessing must be as slow here as at /api/reports/track/)."""
+    return _throttle_wait(request, TrackThrottle)
+
+
 def report_done(request, code):
+    if wait := _track_wait(request):
+        return _too_many(request, wait)
     report = report_selectors.report_by_tracking_code(code=code)
     if report is None:
         raise Http404(_("No existe un reporte con ese código de seguimiento."))
@@ -200,6 +209,8 @@ def report_done(request, code):
 def follow_search(request):
     form = TrackingForm(request.GET or None)
     if form.is_valid():
+        if wait := _track_wait(request):
+            return _too_many(request, wait)
         code = form.cleaned_data["code"]
         if report_selectors.report_by_tracking_code(code=code) is not None:
             return redirect("web-follow-detail", code=code)
@@ -211,23 +222,23 @@ def follow_search(request):
 
 
 def follow_detail(request, code):
+    if wait := _track_wait(request):
+        return _too_many(request, wait)
     view = selectors.report_follow(code=code)
     if view is None:
         raise Http404(_("No existe un reporte con ese código de seguimiento."))
-    return render(request, "web/follow.html", {"view": view, "report": view.report})
+    context = {"view": view, "report": view.report, "has_public_page": visibility.is_public(view.report)}
+    return render(request, "web/follow.html", context)
 
 
 def report_public(request, pk):
     report = report_selectors.report_public_get(pk=pk)
     if report is None:
         raise Http404(_("No existe un reporte público con ese número."))
+    public_point = visibility.public_point_of(report)
     point = None
-    if not report.category.sensitive and report.public_location is not None:
-        point = {
-            "lon": report.public_location.x,
-            "lat": report.public_location.y,
-            "basemap": settings.BASEMAP_URL,
-        }
+    if public_point is not None:
+        point = {"lon": public_point.x, "lat": public_point.y, "basemap": settings.BASEMAP_URL}
     context = {
         "report": report,
         "category_name": selectors.category_name(report.category),
