@@ -11,11 +11,13 @@ Semantics:
 - `category`: one or more category codes (data/categories.toml).
 - `date_from`, `date_to`: inclusive dates of receipt (`Report.created_at`), taken as local dates in
   America/Bogota (settings.TIME_ZONE).
+- `status`: one or more workflow statuses; only outputs read from reports_report take it
+  (maps.serializers.ReportFilterSerializer), since the rollup counts every status together.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,6 +35,8 @@ class MapFilters:
     category: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None  # inclusive
+    # Workflow statuses; only outputs read from reports_report honour it (the rollup has no status).
+    status: tuple[str, ...] = ()
 
     def created_range(self) -> tuple[datetime | None, datetime | None]:
         """[start, end) as aware datetimes in the project time zone, for filtering `created_at`."""
@@ -45,7 +49,7 @@ class MapFilters:
 
     def with_period(self, date_from: date, date_to: date) -> MapFilters:
         """The same filters over another period (inclusive dates)."""
-        return MapFilters(self.locality, self.upz, self.category, date_from, date_to)
+        return replace(self, date_from=date_from, date_to=date_to)
 
     def apply(self, queryset):
         """Apply to a Report queryset (ORM): codes through the related rows, dates on created_at."""
@@ -55,6 +59,8 @@ class MapFilters:
             queryset = queryset.filter(upz__code__in=self.upz)
         if self.category:
             queryset = queryset.filter(category__code__in=self.category)
+        if self.status:
+            queryset = queryset.filter(status__in=self.status)
         start, end = self.created_range()
         if start:
             queryset = queryset.filter(created_at__gte=start)
@@ -75,6 +81,8 @@ def report_where(filters: MapFilters, scope: ViewerScope, *, points: bool) -> Vi
         )
     if filters.category:
         rows = rows.and_where("c.code = ANY(%(f_category)s)", f_category=list(filters.category))
+    if filters.status:
+        rows = rows.and_where("r.status = ANY(%(f_status)s)", f_status=list(filters.status))
     start, end = filters.created_range()
     if start:
         rows = rows.and_where("r.created_at >= %(f_start)s", f_start=start)
@@ -85,6 +93,9 @@ def report_where(filters: MapFilters, scope: ViewerScope, *, points: bool) -> Vi
 
 def rollup_where(filters: MapFilters, scope: ViewerScope, *, points: bool) -> VisibleRows:
     """Rows of maps_reportcell that `scope` may see under `filters`, as report_where."""
+    if filters.status:
+        # The rollup counts every status together; the serializers of rollup outputs have no `status`.
+        raise ValueError("the rollup cannot filter by status")
     rows = rollup_rows(scope, points=points)
     if filters.locality:
         rows = rows.and_where("locality_code = ANY(%(locality)s)", locality=list(filters.locality))

@@ -9,6 +9,7 @@ from datetime import date
 
 from rest_framework import serializers
 
+from reports.models import Status
 from reports.visibility import public_grid_metres
 
 from .filters import MapFilters
@@ -91,7 +92,35 @@ class MapFilterSerializer(serializers.Serializer):
             category=data.get("category", ()),
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
+            status=data.get("status", ()),
         )
+
+
+class StatusListField(CodeListField):
+    """Comma-separated workflow statuses (reports.models.Status), e.g. received,in_progress."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "Estado(s) del reporte separados por comas: " + ", ".join(Status.values) + ".",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        codes = super().to_internal_value(data)
+        unknown = [c for c in codes if c not in Status.values]
+        if unknown:
+            raise serializers.ValidationError(
+                f"Estado(s) desconocido(s): {', '.join(unknown)}. Use: {', '.join(Status.values)}."
+            )
+        return codes
+
+
+class ReportFilterSerializer(MapFilterSerializer):
+    """Filters of outputs read from the reports themselves (tiles, layer, report exports): the map
+    filters plus `status`, which the rollup-based heatmaps and hot spots cannot honour."""
+
+    status = StatusListField()
 
 
 class GridCellField(serializers.IntegerField):
@@ -171,7 +200,7 @@ class BBoxField(serializers.CharField):
         return parts
 
 
-class LayerQuerySerializer(MapFilterSerializer):
+class LayerQuerySerializer(ReportFilterSerializer):
     page_size = serializers.IntegerField(
         required=False, default=1000, min_value=1, max_value=MAX_PAGE_SIZE, help_text="1..10000."
     )

@@ -91,6 +91,7 @@ def _map_config(filters: selectors.ListFilters) -> dict:
     return {
         "categories": list(filters.category_codes()),
         "date_from": since.isoformat() if since else "",
+        "status": filters.status,
         "index": selectors.category_index(),
         "tiles": _tile_template("tiles-reports"),
         "localities": _tile_template("tiles-localities"),

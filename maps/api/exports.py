@@ -40,7 +40,7 @@ from ..selectors.exports import (
     stream_rows,
 )
 from ..selectors.layers import report_feature_rows
-from ..serializers import AggregateQuerySerializer, MapFilterSerializer
+from ..serializers import AggregateQuerySerializer, ReportFilterSerializer
 
 FORMATS = ("geojson", "csv", "gpkg")
 CONTENT_TYPES = {
@@ -169,7 +169,7 @@ class ReportExportView(ThrottleMessageMixin, APIView):
 
     @extend_schema(
         operation_id="exports_reports",
-        parameters=[FORMAT_PARAM, MapFilterSerializer],
+        parameters=[FORMAT_PARAM, ReportFilterSerializer],
         responses=EXPORT_RESPONSES,
         description=(
             "Exporta reportes (GeoJSON y CSV en streaming; GeoPackage). Forma pública para todos (punto "
@@ -181,7 +181,7 @@ class ReportExportView(ThrottleMessageMixin, APIView):
     def get(self, request, fmt: str):
         if fmt not in FORMATS:
             raise NotFound("Formato no disponible: use geojson, csv o gpkg.")
-        params = MapFilterSerializer(data=request.query_params)
+        params = ReportFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters, scope = params.to_filters(), ViewerScope.for_user(request.user)
         if fmt == "geojson":

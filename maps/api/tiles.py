@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from reports.visibility import ViewerScope
 
 from ..selectors.tiles import MAX_ZOOM, boundary_tile, report_tile
-from ..serializers import MapFilterSerializer
+from ..serializers import ReportFilterSerializer
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -65,7 +65,7 @@ class ReportTileView(APIView):
 
     @extend_schema(
         operation_id="maps_tiles_reports",
-        parameters=[MapFilterSerializer],
+        parameters=[ReportFilterSerializer],
         responses=TILE_RESPONSES,
         description=(
             "Tesela vectorial de reportes (capa `reports`). z<14: agrupaciones por celda con `count` "
@@ -78,7 +78,7 @@ class ReportTileView(APIView):
         bad = tile_coords_error(z, x, y)
         if bad:
             return bad
-        params = MapFilterSerializer(data=request.query_params)
+        params = ReportFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         scope = ViewerScope.for_user(request.user)
         data = report_tile(z, x, y, filters=params.to_filters(), scope=scope)

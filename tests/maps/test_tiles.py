@@ -148,3 +148,40 @@ def test_over_full_point_tile_falls_back_to_counts(setup, monkeypatch):
     features = decode(get(client_for(analyst), 14, *A))["reports"]["features"]
     assert sorted(f["properties"]["count"] for f in features) == [1, 2]
     assert not any("category" in f["properties"] or "id" in f["properties"] for f in features)
+
+
+def _features_at(client, z, x, y, **params):
+    response = client.get(f"/api/maps/tiles/reports/{z}/{x}/{y}.mvt", params)
+    if response.status_code == 204:
+        return []
+    assert response.status_code == 200, response.content[:300]
+    return mapbox_vector_tile.decode(response.content)["reports"]["features"]
+
+
+def test_status_filter_keeps_only_reports_in_those_statuses(setup):
+    hurto, _ = setup
+    add_reports([A] * 3, hurto, status="resolved")
+    add_reports([B] * 2, hurto, status="received")
+    public = client_for(None)
+    everything = _features_at(public, 14, *Z14)
+    resolved = _features_at(public, 14, *Z14, status="resolved")
+    open_ones = _features_at(public, 14, *Z14, status="received,in_review")
+    count = lambda features: sum(f["properties"].get("count", 1) for f in features)  # noqa: E731
+    assert (count(everything), count(resolved), count(open_ones)) == (5, 3, 2)
+
+
+def test_unknown_status_is_a_400_naming_the_field(setup):
+    response = client_for(None).get(
+        f"/api/maps/tiles/reports/14/{Z14[0]}/{Z14[1]}.mvt", {"status": "cerrado"}
+    )
+    assert response.status_code == 400
+    assert "status" in response.json()
+
+
+def test_rollup_conditions_refuse_a_status_filter():
+    # The rollup counts every status together: a status filter must never be silently dropped there.
+    from maps.filters import MapFilters, rollup_where
+    from reports.visibility import ViewerScope
+
+    with pytest.raises(ValueError):
+        rollup_where(MapFilters(status=("resolved",)), ViewerScope(), points=True)

@@ -61,8 +61,10 @@ def test_home_lists_public_reports_with_filters_and_links_the_heatmap(client, te
     assert sorted(by_group) == ["extorsion", "hurto"]
     unknown = client.get("/", {"categoria": "<b>robo</b>", "estado": "rejected", "periodo": "9"})
     assert unknown.context["map_config"]["categories"] == [] and "Hurto visible" in unknown.content.decode()
-    closed = client.get("/", {"estado": "resolved"}).content.decode()
-    assert "Hurto visible" not in closed
+    closed = client.get("/", {"estado": "resolved"})
+    assert "Hurto visible" not in closed.content.decode()
+    assert closed.context["map_config"]["status"] == "resolved"  # the map's tiles get it too
+    assert unknown.context["map_config"]["status"] == ""
 
 
 def test_report_without_javascript_gives_a_tracking_code_and_the_follow_page(client, territory, hurto):

@@ -81,6 +81,7 @@ function start() {
   const params = {};
   if (config.categories.length) params.category = config.categories.join(",");
   if (config.date_from) params.date_from = config.date_from;
+  if (config.status) params.status = config.status;
   map.on("load", () => {
     map.addSource("localities", { type: "vector", tiles: [tileUrl(config.localities, {})], maxzoom: 14 });
     map.addSource("reports", { type: "vector", tiles: [tileUrl(config.tiles, params)], maxzoom: 16 });
