@@ -1,0 +1,50 @@
+"""Chainable spatial filters of the service directory. Each filter is written once, here.
+
+Points and polygons are EPSG:4326; distances are metres on the WGS 84 spheroid.
+"""
+
+from django.contrib.gis.db import models
+from django.contrib.gis.db.models.functions import Distance, GeometryDistance
+from django.contrib.gis.geos import Point
+
+
+class ServicePointQuerySet(models.QuerySet):
+    def current(self):
+        """Service points still listed by their source (withdrawn ones are kept for old requests)."""
+        return self.filter(active=True)
+
+    def of_kind(self, kind: str | None):
+        """Only one kind of service (all kinds when `kind` is None)."""
+        return self.filter(kind=kind) if kind else self
+
+    def in_locality(self, code: str | None):
+        """Service points whose polygon locality has this two-digit code (all when None)."""
+        return self.filter(locality__code=code) if code else self
+
+    def by_knn(self, point: Point):
+        """Ordered by the `<->` KNN operator on the GiST index of `location` (planar degrees, EPSG:4326).
+
+        Annotates `knn_degrees` (the operator's value) and `distance_m` (exact metres on the WGS 84
+        spheroid). The planar order is only approximately the metric one: use it for candidates
+        (justice.selectors.service_nearest re-sorts by metres and checks the bound).
+        """
+        return self.annotate(
+            knn_degrees=GeometryDistance("location", point),
+            distance_m=Distance("location", point, spheroid=True),
+        ).order_by("knn_degrees", "pk")
+
+    def by_distance(self, point: Point):
+        """Ordered by exact metres (WGS 84 spheroid) computed for every row: the brute-force reference."""
+        return self.annotate(distance_m=Distance("location", point, spheroid=True)).order_by(
+            "distance_m", "pk"
+        )
+
+
+class QuadrantQuerySet(models.QuerySet):
+    def current(self):
+        """Quadrants of the latest import (withdrawn ones are kept but not answered)."""
+        return self.filter(active=True)
+
+    def covering(self, point: Point):
+        """Quadrants whose polygon covers `point` (EPSG:4326); a point on a shared edge matches both."""
+        return self.filter(geom__covers=point)
