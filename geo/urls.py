@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/", include("localities.urls")),
     path("api/", include("reports.urls")),
     path("api/", include("maps.urls")),
+    path("api/", include("justice.urls")),
     path("open311/", include("reports.open311.urls")),
     path("", include("maps.pages_urls")),
 ]

@@ -202,6 +202,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "reports.models.Status",
         "EntityEnum": "reports.models.Entity",
+        "JusticeRequestStatusEnum": "justice.models.RequestStatus",
     },
 }
 
