@@ -18,8 +18,9 @@ class ServicePointQuerySet(models.QuerySet):
         return self.filter(kind=kind) if kind else self
 
     def in_locality(self, code: str | None):
-        """Service points whose polygon locality has this two-digit code (all when None)."""
-        return self.filter(locality__code=code) if code else self
+        """Service points lying in the locality with this two-digit code in the active boundary version
+        (all when None). After new boundaries, `import_services` locates the points again."""
+        return self.filter(locality__code=code, locality__version__active=True) if code else self
 
     def by_knn(self, point: Point):
         """Ordered by the `<->` KNN operator on the GiST index of `location` (planar degrees, EPSG:4326).

@@ -15,7 +15,10 @@ NEAREST_MAX = 20
 
 
 def _directory():
-    return ServicePoint.objects.current().select_related("locality", "upz")
+    # The locality and UPZ polygons are large and never needed here: only their codes and names.
+    return (
+        ServicePoint.objects.current().select_related("locality", "upz").defer("locality__geom", "upz__geom")
+    )
 
 
 def service_nearest(*, point: Point, kind: str | None = None, limit: int = 5) -> list[ServicePoint]:

@@ -130,6 +130,7 @@ class JusticeRequestTrackView(APIView):
     def get(self, request, tracking_code: str):
         found = (
             JusticeRequest.objects.select_related("locality", "office")
+            .defer("locality__geom")
             .prefetch_related("history")
             .filter(tracking_code=tracking_code.upper())
             .first()

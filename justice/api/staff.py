@@ -19,9 +19,9 @@ from reports.api.common import AUTHENTICATION, as_drf_error
 from .. import access
 from ..models import ServicePoint
 from ..serializers import (
+    JusticeTransitionInputSerializer,
     StaffJusticeRequestListSerializer,
     StaffJusticeRequestSerializer,
-    JusticeTransitionInputSerializer,
 )
 from ..services import justice_request_transition
 from .directory import VALIDATION_ERROR
@@ -46,6 +46,7 @@ class StaffBase(APIView):
         found = (
             access.requests_visible_to(self.request.user)
             .select_related("locality", "office", "requester")
+            .defer("locality__geom")
             .prefetch_related("history__actor", "attachments")
             .filter(pk=pk)
             .first()
@@ -67,6 +68,7 @@ class StaffJusticeRequestListView(StaffBase):
         requests = (
             access.requests_visible_to(request.user)
             .select_related("locality", "office")
+            .defer("locality__geom")
             .order_by("-created_at")[:500]
         )
         return Response(StaffJusticeRequestListSerializer(requests, many=True).data)

@@ -22,7 +22,7 @@ from geo.spatial import STORAGE_SRID
 from localities.importers import ACCEPTED_SRIDS, DownloadError, download, names_table
 from localities.importers.download import is_url
 from localities.importers.sources import MANIFEST_PATH, ManifestError, load_manifest
-from localities.models import Locality, Upz
+from localities.models import BoundaryVersion, Locality, Upz
 from localities.selectors import locate_many
 
 from ..models import DirectoryImport, ServicePoint
@@ -300,6 +300,9 @@ def run_import(
     commit: bool,
 ) -> ImportResult:
     """Common skeleton: unchanged check, one transaction, DirectoryImport record, dry-run rollback."""
+    # The boundaries are part of the content: after a new boundary version the same file is located again.
+    boundaries = BoundaryVersion.objects.filter(active=True).values_list("checksum", flat=True).first() or "-"
+    checksum = hashlib.sha256(f"{checksum}|boundaries:{boundaries}".encode()).hexdigest()
     result = ImportResult(dataset=dataset, status="created", checksum=checksum, rows=rows, warnings=warnings)
     latest = _latest(dataset)
     if latest is not None and latest.checksum == checksum:
