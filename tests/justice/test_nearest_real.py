@@ -14,7 +14,13 @@ pytestmark = [pytest.mark.realdata, pytest.mark.django_db]
 
 # The urban part of Bogotá and its rural edges (Sumapaz is left out: a few services only).
 URBAN_BOX = (-74.23, 4.45, -74.00, 4.84)
-KINDS = [None, ServiceKind.CAI, ServiceKind.POLICE_STATION, ServiceKind.FAMILY_COMMISSARY, ServiceKind.POLICE_INSPECTION]
+KINDS = [
+    None,
+    ServiceKind.CAI,
+    ServiceKind.POLICE_STATION,
+    ServiceKind.FAMILY_COMMISSARY,
+    ServiceKind.POLICE_INSPECTION,
+]
 
 
 def _random_points(n: int, seed: int) -> list[tuple[float, float]]:
@@ -22,7 +28,8 @@ def _random_points(n: int, seed: int) -> list[tuple[float, float]]:
     points: list[tuple[float, float]] = []
     while len(points) < n:
         batch = [
-            (rng.uniform(URBAN_BOX[0], URBAN_BOX[2]), rng.uniform(URBAN_BOX[1], URBAN_BOX[3])) for _ in range(n)
+            (rng.uniform(URBAN_BOX[0], URBAN_BOX[2]), rng.uniform(URBAN_BOX[1], URBAN_BOX[3]))
+            for _ in range(n)
         ]
         located = locate_many(batch)
         points += [p for p, (locality, _) in zip(batch, located, strict=True) if locality is not None]
