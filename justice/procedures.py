@@ -96,23 +96,33 @@ def category_procedures(path: Path = CATEGORIES_PATH) -> dict[str, str]:
     return {c["code"]: c["procedure"] for c in categories if c.get("procedure")}
 
 
-def _haystack(entry: dict) -> str:
-    parts = [entry["title_es"], entry["title_en"], entry["summary_es"], *entry.get("keywords", [])]
-    parts += list(entry["steps_es"])
-    return fold(" ".join(parts))
+def _score(entry: dict, words: list[str]) -> int:
+    """0 when a word is missing; otherwise higher when the words are in the title or keywords (3) than
+    in the summary (2) or only in the steps (1)."""
+    title = fold(" ".join([entry["title_es"], entry["title_en"], *entry.get("keywords", [])]))
+    summary = fold(entry["summary_es"])
+    steps = fold(" ".join(entry["steps_es"]))
+    score = 0
+    for word in words:
+        weight = 3 if word in title else 2 if word in summary else 1 if word in steps else 0
+        if not weight:
+            return 0
+        score += weight
+    return score
 
 
 def procedure_search(*, q: str | None = None, category: str | None = None) -> list[dict]:
-    """Procedures matching every word of `q` (accent- and case-insensitive), or the one linked to a report
-    `category`; life-risk situations first, then in file order."""
+    """Procedures containing every word of `q` (accent- and case-insensitive), best matches first, or
+    the one linked to a report `category`; without words, life-risk situations first, then file order."""
     entries = list(procedures_read())
     if category:
         code = category_procedures().get(category)
         entries = [e for e in entries if e["code"] == code]
     words = fold(q or "").split()
-    if words:
-        entries = [e for e in entries if all(word in _haystack(e) for word in words)]
-    return sorted(entries, key=lambda e: not e["life_risk"])
+    if not words:
+        return sorted(entries, key=lambda e: not e["life_risk"])
+    scored = [(score, e) for e in entries if (score := _score(e, words))]
+    return [e for _, e in sorted(scored, key=lambda pair: (-pair[0], not pair[1]["life_risk"]))]
 
 
 def procedure_get(code: str) -> dict | None:
