@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from localities.models import Locality
+from localities.selectors import locate_point
 from reports.photos import photo_clean
 
 from . import access
@@ -22,6 +23,7 @@ from .models import (
     FINAL_STATUSES,
     Attention,
     ContactChannel,
+    Dataset,
     JusticeAttachment,
     JusticeRequest,
     JusticeRequestChange,
@@ -29,6 +31,7 @@ from .models import (
     ServiceKind,
     ServicePoint,
 )
+from .parsing import parse_phones, parse_schedule
 from .procedures import procedure_get
 
 S = RequestStatus
@@ -240,3 +243,37 @@ def justice_request_transition(
         lines.append("Si necesita algo más, puede iniciar una nueva solicitud.")
     _notify(request, f"Su solicitud: {_label(to_status)}", lines)
     return request
+
+
+# ---------------------------------------------------------------------------------------------------
+# Directory (admin form)
+# ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def service_point_save(*, point: ServicePoint) -> ServicePoint:
+    """Save a service point edited by hand: locality and UPZ from its location (EPSG:4326) in the active
+    boundaries, phones and schedule parsed from their text, `manual` dataset for new points."""
+    location = locate_point(point.location)
+    point.locality = location.locality if location else None
+    point.upz = location.upz if location else None
+    point.phones = parse_phones(point.phone_text)
+    point.schedule = parse_schedule(point.schedule_text)
+    if not point.dataset:
+        point.dataset = Dataset.MANUAL
+    point.save()
+    return point
+
+
+def rotate_encryption(*, batch: int = 500) -> int:
+    """Re-encrypt every encrypted value of justice requests with the newest key; returns the rows rewritten."""
+    rewritten = 0
+    for model, fields in (
+        (JusticeRequest, ["narrative", "parties", "contact_name", "contact_email", "contact_phone"]),
+        (JusticeRequestChange, ["note"]),
+    ):
+        for row in model.objects.only("pk", *fields).iterator(chunk_size=batch):
+            # Reading decrypts with any configured key; saving encrypts with the first one.
+            row.save(update_fields=fields)
+            rewritten += 1
+    return rewritten
