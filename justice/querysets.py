@@ -22,17 +22,21 @@ class ServicePointQuerySet(models.QuerySet):
         (all when None). After new boundaries, `import_services` locates the points again."""
         return self.filter(locality__code=code, locality__version__active=True) if code else self
 
-    def by_knn(self, point: Point):
-        """Ordered by the `<->` KNN operator on the GiST index of `location` (planar degrees, EPSG:4326).
+    def knn_candidates(self, point: Point, count: int):
+        """The `count` rows nearest to `point` (EPSG:4326) by the `<->` KNN operator on the GiST index of
+        `location` (planar degrees), annotated with `knn_degrees` (the operator's value) and `distance_m`
+        (exact metres on the WGS 84 spheroid).
 
-        Annotates `knn_degrees` (the operator's value) and `distance_m` (exact metres on the WGS 84
-        spheroid). The planar order is only approximately the metric one: use it for candidates
-        (justice.selectors.service_nearest re-sorts by metres and checks the bound).
+        The KNN runs in a subquery on this table alone, so the index order is not lost behind joins
+        added later (select_related). The planar order only approximates the metric one: re-sort by
+        `distance_m` (justice.selectors.service_nearest does, and proves the answer exact).
         """
-        return self.annotate(
+        # No tie-break key here: a second ORDER BY key would stop PostgreSQL from walking the GiST index.
+        nearest_ids = self.order_by(GeometryDistance("location", point)).values("pk")[:count]
+        return self.filter(pk__in=nearest_ids).annotate(
             knn_degrees=GeometryDistance("location", point),
             distance_m=Distance("location", point, spheroid=True),
-        ).order_by("knn_degrees", "pk")
+        )
 
     def by_distance(self, point: Point):
         """Ordered by exact metres (WGS 84 spheroid) computed for every row: the brute-force reference."""

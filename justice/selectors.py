@@ -33,11 +33,11 @@ def service_nearest(*, point: Point, kind: str | None = None, limit: int = 5) ->
     queryset = _directory().of_kind(kind)
     wanted = max(limit * 2, limit + 5)
     while True:
-        candidates = list(queryset.by_knn(point)[:wanted])
+        candidates = list(queryset.knn_candidates(point, wanted))
         exact = sorted(candidates, key=lambda p: (p.distance_m.m, p.pk))
         if len(candidates) < wanted or not exact:
             return exact[:limit]  # every service of the kind was a candidate
-        left_out_at_least = candidates[-1].knn_degrees * MIN_METRES_PER_DEGREE
+        left_out_at_least = max(c.knn_degrees for c in candidates) * MIN_METRES_PER_DEGREE
         if exact[min(limit, len(exact)) - 1].distance_m.m < left_out_at_least:
             return exact[:limit]
         wanted *= 4

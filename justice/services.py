@@ -63,7 +63,12 @@ def request_office(*, locality: Locality, attention: str, point=None) -> Service
     `point` (EPSG:4326) when given, else the first by name; None when the locality has none of them."""
     for kind in ROUTING[attention]:
         offices = ServicePoint.objects.current().of_kind(kind).in_locality(locality.code)
-        office = (offices.by_knn(point) if point is not None else offices.order_by("name", "pk")).first()
+        if point is not None:
+            office = min(
+                offices.knn_candidates(point, 10), key=lambda o: (o.distance_m.m, o.pk), default=None
+            )
+        else:
+            office = offices.order_by("name", "pk").first()
         if office is not None:
             return office
     return None
