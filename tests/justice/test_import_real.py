@@ -102,3 +102,13 @@ def test_a_missing_file_is_an_actionable_error(real_directory, tmp_path):
 
     with pytest.raises(CommandError, match="No se encontró el archivo de estaciones"):
         call_command("import_services", "--only", "stations", "--stations", str(tmp_path / "nada.geojson"))
+
+
+def test_a_url_source_is_downloaded_and_read_like_a_path(real_directory, bogota_data_dir):
+    from justice.importers import import_dataset, import_quadrants
+
+    stations = (bogota_data_dir / "servicios" / "estaciones_policia.geojson").as_uri()
+    assert import_dataset("estaciones_policia", path=stations).status == "unchanged"
+    # A shapefile URL brings its .shx/.dbf/.prj along.
+    quadrants = (bogota_data_dir / "servicios" / "cuadrantes_policia_2022" / "cuadrantepolicia.shp").as_uri()
+    assert import_quadrants(path=quadrants).status == "unchanged"
