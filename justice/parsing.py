@@ -6,7 +6,10 @@ verbatim text is kept by the caller. Times are America/Bogota wall-clock times (
 
 import re
 import unicodedata
-from datetime import datetime, time
+from datetime import date, datetime, time
+from functools import cache
+
+import holidays
 
 DAYS = ["lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo"]
 ALL_WEEK = list(range(7))
@@ -110,14 +113,29 @@ def parse_schedule(text: str) -> list[dict]:
     return [{"days": days, "opens": opens, "closes": closes}]
 
 
+@cache
+def _holidays(year: int):
+    return holidays.country_holidays("CO", years=year)
+
+
+def is_public_holiday(day: date) -> bool:
+    """True on a Colombian public holiday (festivo, including those moved to Monday by Ley 51 de 1983)."""
+    return day in _holidays(day.year)
+
+
 def is_open(schedule: list[dict], when: datetime) -> bool | None:
     """Whether a weekly schedule is open at `when` (an aware datetime, read in Bogotá time).
 
-    None when there is no structured schedule. Public holidays are not modelled.
+    None when there is no structured schedule. On a public holiday only schedules that cover the seven
+    days of the week count as open (a Monday-to-Friday office closes on festivos); the sources do not
+    say otherwise for any office.
     """
     if not schedule:
         return None
     weekday, now = when.weekday(), when.time()
+    every_day = set().union(*(set(interval["days"]) for interval in schedule)) == set(ALL_WEEK)
+    if not every_day and is_public_holiday(when.date()):
+        return False
     for interval in schedule:
         if weekday not in interval["days"]:
             continue

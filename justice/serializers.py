@@ -44,8 +44,8 @@ class ServicePointSerializer(GeoFeatureModelSerializer):
     phones = PhoneSerializer(many=True, read_only=True)
     schedule = ScheduleSerializer(many=True, read_only=True)
     open_now = serializers.SerializerMethodField(
-        help_text="Abierto ahora según el horario semanal (hora de Bogotá, sin festivos); null si el horario "
-        "no se pudo interpretar."
+        help_text="Abierto ahora según el horario semanal (hora de Bogotá; en festivos solo los horarios de los "
+        "siete días); null si el horario no se pudo interpretar."
     )
     locality = UnitRefSerializer(read_only=True, allow_null=True)
     upz = UnitRefSerializer(read_only=True, allow_null=True)

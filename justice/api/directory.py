@@ -79,7 +79,7 @@ class NearestServicesView(APIView):
         description=(
             "Los servicios de seguridad y justicia más cercanos al punto, por KNN de PostGIS (operador `<->` "
             "sobre el índice GiST) y luego distancia exacta en metros sobre el elipsoide WGS 84. `open_now` usa "
-            "la hora de Bogotá y el horario semanal (sin festivos). `data_note` dice la fecha de los datos "
+            "la hora de Bogotá, el horario semanal y los festivos de Colombia. `data_note` dice la fecha de los datos "
             "(p. ej. «Datos de 2017»)."
         ),
         parameters=[

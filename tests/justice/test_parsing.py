@@ -60,3 +60,16 @@ def test_open_now_in_bogota_time():
     assert is_open(office, utc.astimezone(BOGOTA)) is True
     assert is_open([], monday_morning) is None
     assert is_open(parse_schedule("24 horas"), datetime(2026, 12, 6, 3, 0, tzinfo=BOGOTA)) is True
+
+
+def test_weekday_offices_close_on_public_holidays_and_24_hour_ones_do_not():
+    office = parse_schedule("LUNES A VIERNES 7:00 AM - 4:00 PM")
+    # Monday 2026-01-12: Reyes moved to Monday (Ley 51 de 1983).
+    reyes = datetime(2026, 1, 12, 9, 0, tzinfo=BOGOTA)
+    assert is_open(office, reyes) is False
+    assert is_open(office, datetime(2026, 1, 13, 9, 0, tzinfo=BOGOTA)) is True
+    assert is_open(parse_schedule("LUNES A DOMINGO 24 HORAS"), reyes) is True
+    assert (
+        is_open(parse_schedule("24 horas - lunes a domingo"), datetime(2026, 12, 25, 3, 0, tzinfo=BOGOTA))
+        is True
+    )
