@@ -301,7 +301,12 @@ def run_import(
 ) -> ImportResult:
     """Common skeleton: unchanged check, one transaction, DirectoryImport record, dry-run rollback."""
     # The boundaries are part of the content: after a new boundary version the same file is located again.
-    boundaries = BoundaryVersion.objects.filter(active=True).values_list("checksum", flat=True).first() or "-"
+    boundaries = BoundaryVersion.objects.filter(active=True).values_list("checksum", flat=True).first()
+    if boundaries is None:
+        raise DirectoryImportError(
+            "No hay límites de localidades cargados: cada servicio toma su localidad y UPZ de ellos. Ejecute "
+            "primero `manage.py import_boundaries --commit`. (No active boundaries.)"
+        )
     checksum = hashlib.sha256(f"{checksum}|boundaries:{boundaries}".encode()).hexdigest()
     result = ImportResult(dataset=dataset, status="created", checksum=checksum, rows=rows, warnings=warnings)
     latest = _latest(dataset)

@@ -103,3 +103,11 @@ def test_admin_form_locates_and_parses_a_new_office(territory, users):
     assert (office.locality.code, office.dataset) == ("02", "manual")
     assert office.phones == [{"number": "+576012222222", "display": "601 222 2222", "extension": "ext 5"}]
     assert office.schedule[0]["closes"] == "17:00"
+
+
+def test_without_boundaries_the_import_says_to_load_them_first(territory, tmp_path):
+    from localities.models import BoundaryVersion
+
+    BoundaryVersion.objects.update(active=False)
+    with pytest.raises(CommandError, match="import_boundaries --commit"):
+        call_command("import_services_csv", _csv(tmp_path, HEADER + CASA), "--commit")
