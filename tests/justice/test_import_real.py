@@ -112,3 +112,16 @@ def test_a_url_source_is_downloaded_and_read_like_a_path(real_directory, bogota_
     # A shapefile URL brings its .shx/.dbf/.prj along.
     quadrants = (bogota_data_dir / "servicios" / "cuadrantes_policia_2022" / "cuadrantepolicia.shp").as_uri()
     assert import_quadrants(path=quadrants).status == "unchanged"
+
+
+def test_the_wrong_file_is_refused_naming_the_missing_fields(real_directory, bogota_data_dir, tmp_path):
+    from django.core.management.base import CommandError
+
+    cai = str(bogota_data_dir / "servicios" / "cai_2022" / "comandoatencioninmediata.shp")
+    with pytest.raises(CommandError, match="le faltan los campos EPONOMBRE"):
+        call_command("import_services", "--only", "stations", "--stations", cai)
+    truncated = tmp_path / "estaciones.geojson"
+    truncated.write_bytes((bogota_data_dir / "servicios" / "estaciones_policia.geojson").read_bytes()[:5000])
+    with pytest.raises(CommandError, match="No se guardó nada"):
+        call_command("import_services", "--only", "stations", "--stations", str(truncated), "--commit")
+    assert ServicePoint.objects.current().filter(kind=ServiceKind.POLICE_STATION).count() == 21
