@@ -21,6 +21,16 @@ missing ones with `seed_demo` and prints how long that took. Cases:
    the export is timed against a raw COPY of the same Feature SQL. Rows whose
    endpoint does not answer 200 are printed as missing.
 All timings are the best of --repeat runs, wall clock, warm cache.
+
+Correctness: every case also compares the platform's *whole* output with a raw SQL answer written
+independently (every heatmap cell with its count, intensity and polygon; every UPZ figure; every
+feature of the page, of the export and of both tiles), for an analyst and for an anonymous caller.
+Heatmaps are timed against two baselines: grouping the base table, and grouping the same 100 m
+rollup table the platform reads. Any difference is printed and the script exits with status 1.
+
+The raw SQL restates who counts where in one place, `AggregateRule` (ANALYST, PUBLIC) and the two
+public fragments under it: when the public rule changes (issue 7: public aggregates from the
+public point, sensitive reports out of fine cells, cells below k absent), change them there.
 """
 
 import argparse
@@ -29,6 +39,7 @@ import math
 import sys
 import time
 import tracemalloc
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +59,64 @@ from maps.selectors import heatmap_cells, unit_stats  # noqa: E402
 
 FULL = ViewerScope(full=True)
 ROWS: list[tuple[str, float | None, float | None, str, str]] = []
+DIFFS: list[str] = []  # one line per output that differs from its raw SQL; any → exit status 1
+SHOW_DIFFS = 5  # first differences printed per case
+
+# Which reports the public may see at all, restated in SQL on reports_report r (not imported from
+# the platform, so a platform change that breaks the rule shows up as a difference).
+PUBLIC_ROWS = "(NOT r.hidden AND r.status NOT IN ('rejected', 'duplicate'))"
+
+
+@dataclass(frozen=True)
+class AggregateRule:
+    """Who counts where in a heatmap, for one kind of caller, restated as raw SQL fragments.
+
+    `point`: SQL of the point (EPSG:4326) a report r counts at; `where`: SQL condition on r (joined to
+    reports_category c) for the base-table baseline; `rollup_where`: the same condition on the rollup
+    maps_reportcell rc; `min_count`: cells with fewer reports are absent (0: none dropped).
+    """
+
+    name: str
+    scope: ViewerScope
+    point: str
+    where: str
+    rollup_where: str
+    min_count: int
+
+
+def rules() -> tuple[AggregateRule, AggregateRule]:
+    """ANALYST (everything, exact points) and PUBLIC (today's public rule of main, see the docstring)."""
+    from maps.filters import public_min_count
+
+    analyst = AggregateRule("analyst", FULL, "r.location", "TRUE", "TRUE", 0)
+    # Public heatmap today: public rows only, counted at the exact point's cell (sensitive included),
+    # cells below k dropped. After the visibility change: point "r.public_location", where += " AND NOT
+    # c.sensitive", and the rollup condition whatever the new rollup stores for the public cells.
+    public = AggregateRule(
+        "public", ViewerScope(), "r.location", PUBLIC_ROWS, "rc.public", public_min_count()
+    )
+    return analyst, public
+
+
+def differ(case: str, problems: list[str]) -> bool:
+    """Record the differences of one case (printed at the end); True when there are none."""
+    for line in problems[:SHOW_DIFFS]:
+        DIFFS.append(f"{case}: {line}")
+    if len(problems) > SHOW_DIFFS:
+        DIFFS.append(f"{case}: … y {len(problems) - SHOW_DIFFS} diferencias más")
+    return not problems
+
+
+def compare_keyed(mine: dict, theirs: dict, same=lambda a, b: a == b) -> list[str]:
+    """Differences between two {key: value} results: missing keys on either side, then unequal values."""
+    problems = [f"{k}: solo en la plataforma {mine[k]!r}" for k in sorted(set(mine) - set(theirs), key=str)]
+    problems += [f"{k}: solo en SQL {theirs[k]!r}" for k in sorted(set(theirs) - set(mine), key=str)]
+    problems += [
+        f"{k}: plataforma {mine[k]!r} ≠ SQL {theirs[k]!r}"
+        for k in sorted(set(mine) & set(theirs), key=str)
+        if not same(mine[k], theirs[k])
+    ]
+    return problems
 
 
 def sql_one(sql: str, params: dict | list | None = None):
@@ -77,15 +146,9 @@ def record(name, platform_s, raw_s, goal, note=""):
     ROWS.append((name, platform_s, raw_s, goal, note))
 
 
-RAW_HEATMAP = """
-WITH c AS (
-    SELECT floor(ST_X(p) / %(s)s)::int AS i, floor(ST_Y(p) / %(s)s)::int AS j, count(*) AS n
-    FROM (
-        SELECT ST_Transform(r.location, 9377) AS p FROM reports_report r
-        {join}
-        WHERE r.created_at >= %(start)s AND r.created_at < %(end)s {where}
-    ) s GROUP BY 1, 2
-), m AS (SELECT max(n) AS top FROM c)
+# The GeoJSON both baselines build from their cells (i, j, n): the same document as the platform's.
+HEATMAP_DOCUMENT = """
+, m AS (SELECT max(n) AS top FROM c)
 SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
     'type', 'Feature', 'id', 'square:' || i || ':' || j,
     'geometry', ST_AsGeoJSON(ST_Transform(ST_MakeEnvelope(i * %(s)s, j * %(s)s, (i + 1) * %(s)s,
@@ -94,6 +157,54 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_
 )), '[]'))::text
 FROM c, m
 """
+
+# Baseline 1: group every report of the base table by the cell of its point.
+RAW_HEATMAP = (
+    """
+WITH c AS (
+    SELECT floor(ST_X(p) / %(s)s)::int AS i, floor(ST_Y(p) / %(s)s)::int AS j, count(*) AS n
+    FROM (
+        SELECT ST_Transform({point}, 9377) AS p FROM reports_report r
+        JOIN reports_category c ON c.id = r.category_id
+        {join}
+        WHERE r.created_at >= %(start)s AND r.created_at < %(end)s AND {rule} {where}
+    ) s GROUP BY 1, 2 HAVING count(*) >= %(k)s
+)"""
+    + HEATMAP_DOCUMENT
+)
+
+# Baseline 2: what a competent engineer writes against the same rollup the platform reads (100 m
+# cells per local day): sum the 100 m cells into the larger cell holding their centre.
+RAW_HEATMAP_ROLLUP = (
+    """
+WITH c AS (
+    SELECT floor((rc.cell_x + 0.5) * 100 / %(s)s)::int AS i,
+           floor((rc.cell_y + 0.5) * 100 / %(s)s)::int AS j, sum(rc.n)::int AS n
+    FROM maps_reportcell rc
+    WHERE rc.day >= %(date_from)s AND rc.day <= %(date_to)s AND {rule} {where}
+    GROUP BY 1, 2 HAVING sum(rc.n) >= %(k)s
+)"""
+    + HEATMAP_DOCUMENT
+)
+
+
+def heatmap_by_cell(document: dict) -> dict:
+    """{cell id: (count, intensity, sorted distinct ring vertices)} of a heatmap FeatureCollection."""
+    cells = {}
+    for feature in document["features"]:
+        ring = feature["geometry"]["coordinates"][0]
+        vertices = tuple(sorted({(round(x, 6), round(y, 6)) for x, y in ring}))
+        props = feature["properties"]
+        cells[feature["id"]] = (props["count"], props["intensity"], vertices)
+    return cells
+
+
+def same_cell(a, b) -> bool:
+    """Counts equal; intensities equal to their 4 decimals; vertices within 2e-6° (two PROJ builds)."""
+    if a[0] != b[0] or abs(a[1] - b[1]) > 1e-4 + 1e-9 or len(a[2]) != len(b[2]):
+        return False
+    return all(abs(p[0] - q[0]) <= 2e-6 and abs(p[1] - q[1]) <= 2e-6 for p, q in zip(a[2], b[2], strict=True))
+
 
 RAW_STATS = """
 WITH a AS (
@@ -107,11 +218,24 @@ WITH a AS (
     WHERE r.created_at >= %(prev)s AND r.created_at < %(end)s
     GROUP BY u.code
 )
-SELECT json_agg(json_build_object('code', a.unit, 'count', a.n, 'previous', a.prev_n,
-       'rate', round(a.n * 10000.0 / nullif(p.population, 0), 3), 'median_h', a.median_s / 3600,
+SELECT json_agg(json_build_object('code', a.unit, 'count', a.n, 'previous_count', a.prev_n,
+       'rate_per_10k', round(a.n * 10000.0 / nullif(p.population, 0), 3),
+       'median_response_hours', round((a.median_s / 3600)::numeric, 2),
        'share_resolved', round(a.resolved::numeric / nullif(a.n, 0), 4)))::text
 FROM a LEFT JOIN localities_population p ON p.level = 'upz' AND p.code = a.unit AND p.year IS NULL
 """
+STAT_FIGURES = ("count", "previous_count", "rate_per_10k", "median_response_hours", "share_resolved")
+# Largest difference allowed per figure: counts exact, the rest one unit of their last printed decimal
+# (Python rounds floats, PostgreSQL rounds numerics: a tie may go either way).
+STAT_TOLERANCE = (0, 0, 0.0011, 0.011, 0.00011)
+
+
+def same_figures(a: tuple, b: tuple) -> bool:
+    """Every figure of a unit equal within STAT_TOLERANCE (None only matches None)."""
+    return all(
+        (x is None and y is None) or (x is not None and y is not None and abs(float(x) - float(y)) <= tol)
+        for x, y, tol in zip(a, b, STAT_TOLERANCE, strict=True)
+    )
 
 
 def bench_heatmaps(repeat: int) -> None:
@@ -122,35 +246,61 @@ def bench_heatmaps(repeat: int) -> None:
         "SELECT l.code FROM reports_report r JOIN localities_locality l ON l.id = r.locality_id "
         "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
     )[0]
-    for label, f, join, where in (
-        ("heatmap citywide, 1 year, 500 m", filters, "", ""),
+    analyst, public = rules()
+    cases = [
+        ("heatmap citywide, 1 year, 500 m", analyst, filters, "", ""),
         (
             f"heatmap locality {densest}, 1 year, 500 m",
+            analyst,
             MapFilters(locality=(densest,), date_from=filters.date_from, date_to=filters.date_to),
             "JOIN localities_locality l ON l.id = r.locality_id",
             "AND l.code = %(loc)s",
         ),
-    ):
+        ("heatmap citywide, public form", public, filters, "", ""),
+    ]
+    for label, rule, f, join, where in cases:
         platform_s, body = timed(
-            lambda f=f: json.dumps(heatmap_cells(filters=f, scope=FULL, cell=500, shape="square")),
+            lambda f=f, rule=rule: json.dumps(
+                heatmap_cells(filters=f, scope=rule.scope, cell=500, shape="square")
+            ),
             repeat=repeat,
         )
-        sql = RAW_HEATMAP.format(join=join, where=where)
-        raw_s, raw = timed(
-            sql_one, sql, {"s": 500, "start": start, "end": end, "loc": densest}, repeat=repeat
+        params = {
+            "s": 500,
+            "start": start,
+            "end": end,
+            "loc": densest,
+            "k": rule.min_count,
+            "date_from": f.date_from,
+            "date_to": f.date_to,
+        }
+        sql = RAW_HEATMAP.format(point=rule.point, rule=rule.where, join=join, where=where)
+        raw_s, raw = timed(sql_one, sql, params, repeat=repeat)
+        rollup_sql = RAW_HEATMAP_ROLLUP.format(
+            rule=rule.rollup_where, where="AND rc.locality_code = %(loc)s" if where else ""
         )
-        mine = json.loads(body)
-        theirs = json.loads(raw[0])
-        same = sum(x["properties"]["count"] for x in mine["features"]) == sum(
-            x["properties"]["count"] for x in theirs["features"]
-        ) and len(mine["features"]) == len(theirs["features"])
+        rollup_s, rollup_raw = timed(sql_one, rollup_sql, params, repeat=repeat)
+        mine = heatmap_by_cell(json.loads(body))
+        same = differ(
+            f"{label} vs base table", compare_keyed(mine, heatmap_by_cell(json.loads(raw[0])), same_cell)
+        )
+        same_rollup = differ(
+            f"{label} vs rollup", compare_keyed(mine, heatmap_by_cell(json.loads(rollup_raw[0])), same_cell)
+        )
         goal = "≥5× faster" if "locality" in label else "≤1.5× raw"
         record(
             label,
             platform_s,
             raw_s,
             goal,
-            f"{len(mine['features'])} cells, same counts: {same}, {raw_s / platform_s:.1f}× faster",
+            f"{len(mine)} cells, every cell same: {same}, {raw_s / platform_s:.1f}× faster",
+        )
+        record(
+            "  same, raw SQL on the rollup",
+            platform_s,
+            rollup_s,
+            "≤1.5× raw",
+            f"every cell same: {same_rollup}",
         )
 
 
@@ -165,11 +315,15 @@ def bench_stats(repeat: int) -> None:
         sql_one, RAW_STATS, {"start": start, "end": end, "prev": start - (end - start)}, repeat=repeat
     )
     units = json.loads(body)["units"]
-    same = sorted((u["code"], u["count"]) for u in units) == sorted(
-        (u["code"], u["count"]) for u in json.loads(raw[0])
-    )
+    mine = {u["code"]: tuple(u[k] for k in STAT_FIGURES) for u in units}
+    theirs = {u["code"]: tuple(u[k] for k in STAT_FIGURES) for u in json.loads(raw[0]) or []}
+    same = differ("stats by UPZ", compare_keyed(mine, theirs, same_figures))
     record(
-        "stats by UPZ, 1 year vs previous", platform_s, raw_s, "≤1.5× raw", f"{len(units)} UPZ, same: {same}"
+        "stats by UPZ, 1 year vs previous",
+        platform_s,
+        raw_s,
+        "≤1.5× raw",
+        f"{len(units)} UPZ, every figure same: {same}",
     )
 
 
@@ -206,6 +360,71 @@ SELECT ST_AsMVT(t, 'reports') FROM (
 """
 
 
+# The tiles an anonymous caller gets, restated: below z14 one point per cell of 1/64 of the tile
+# (EPSG:3857) counting the public rule's rows at its point, cells below k absent; from z14 public
+# points of non-sensitive categories, one feature per spot and category with its count.
+RAW_CLUSTER_TILE = """
+WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS g),
+pts AS (
+    SELECT ST_Transform({point}, 3857) AS p
+    FROM reports_report r JOIN reports_category c ON c.id = r.category_id, env
+    WHERE {point} && ST_Transform(env.g, 4326) AND {rule}
+),
+cells AS (
+    SELECT floor(ST_X(p) / %(cell)s) AS a, floor(ST_Y(p) / %(cell)s) AS b, count(*)::int AS count
+    FROM pts GROUP BY 1, 2 HAVING count(*) >= %(k)s
+)
+SELECT ST_AsMVT(t, 'reports', 4096, 'geom') FROM (
+    SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint((a + 0.5) * %(cell)s, (b + 0.5) * %(cell)s), 3857), env.g)
+           AS geom, count
+    FROM cells, env
+) t WHERE geom IS NOT NULL
+"""
+PUBLIC_POINT_ROWS = PUBLIC_ROWS + " AND NOT c.sensitive AND r.public_location IS NOT NULL"
+RAW_POINT_TILE = (
+    """
+WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS g)
+SELECT ST_AsMVT(t, 'reports', 4096, 'geom') FROM (
+    SELECT ST_AsMVTGeom(ST_Transform(r.public_location, 3857), env.g) AS geom, c.code AS category,
+           count(*)::int AS count
+    FROM reports_report r JOIN reports_category c ON c.id = r.category_id, env
+    WHERE r.public_location && ST_Transform(env.g, 4326) AND """
+    + PUBLIC_POINT_ROWS
+    + """
+    GROUP BY r.public_location, c.code, env.g
+) t WHERE geom IS NOT NULL
+"""
+)
+
+
+def tile_features(data: bytes) -> dict:
+    """{(x, y, category): count} of the `reports` layer of an MVT (tile pixel coordinates)."""
+    import mapbox_vector_tile
+
+    layer = mapbox_vector_tile.decode(bytes(data or b"")).get("reports", {"features": []})
+    found: dict = {}
+    for feature in layer["features"]:
+        x, y = feature["geometry"]["coordinates"]
+        key = (x, y, feature["properties"].get("category"))
+        found[key] = found.get(key, 0) + feature["properties"]["count"]
+    return found
+
+
+def check_tile(z: int, tx: int, ty: int, body: bytes) -> bool:
+    """Compare the platform's anonymous tile with the raw SQL tile of the same rule, feature by feature."""
+    from maps.filters import public_min_count
+
+    _, public = rules()
+    params = {"z": z, "x": tx, "y": ty, "k": public_min_count()}
+    if z < 14:
+        params["cell"] = 40075016.68557849 / 2**z / 64
+        sql = RAW_CLUSTER_TILE.format(point=public.point, rule=public.where)
+    else:
+        sql = RAW_POINT_TILE
+    theirs = tile_features(sql_one(sql, params)[0])
+    return differ(f"tile z{z} {tx}/{ty}", compare_keyed(tile_features(body), theirs))
+
+
 def bench_tiles_pages_exports(repeat: int, args) -> None:
     x, y = sql_one("SELECT cell_x, cell_y FROM maps_reportcell GROUP BY 1, 2 ORDER BY sum(n) DESC LIMIT 1")
     lon, lat = sql_one(
@@ -222,35 +441,32 @@ def bench_tiles_pages_exports(repeat: int, args) -> None:
             record(f"tile z{z} {tx}/{ty}", None, raw_s, "≤500 KB, ≤1.5×", f"{url} → {response.status_code}")
             continue
         kb = len(body) / 1024
+        same = check_tile(z, tx, ty, body)
         record(
             f"tile z{z} {tx}/{ty}",
             platform_s,
             raw_s,
             "≤500 KB, ≤1.5×",
-            f"{kb:.0f} KB (raw all points {raw_kb:.0f} KB)" + (" OVER 500 KB" if kb > 500 else ""),
+            f"{kb:.0f} KB (raw all points {raw_kb:.0f} KB), every feature same: {same}"
+            + (" OVER 500 KB" if kb > 500 else ""),
         )
 
-    # 10,000-feature GeoJSON page.
-    raw_s, _ = timed(
-        sql_one,
-        """SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(json_build_object(
-               'type', 'Feature', 'id', id, 'geometry', ST_AsGeoJSON(public_location, 6)::json,
-               'properties', json_build_object('category', category_id, 'status', status,
-                                               'created_at', created_at))))::text
-           FROM (SELECT * FROM reports_report WHERE NOT hidden AND status NOT IN ('rejected', 'duplicate')
-                 ORDER BY created_at DESC LIMIT 10000) r""",
-        repeat=repeat,
-    )
+    # 10,000-feature GeoJSON page (the first page: lowest ids), public form.
+    raw_s, raw_page = timed(sql_one, RAW_PAGE, repeat=repeat)
     one_by_one_s = _one_by_one(10000)
     platform_s, response, body = _http(args.page_url, repeat)
     if response.status_code == 200:
-        features = len(json.loads(body).get("features", []))
+        page = json.loads(body).get("features", [])
+        same = differ(
+            "GeoJSON page", compare_keyed(features_by_id(page), features_by_id(json.loads(raw_page[0])))
+        )
         record(
             "GeoJSON page 10,000 features",
             platform_s,
             raw_s,
             "≥10× one-by-one",
-            f"{features} features; one-by-one {one_by_one_s:.2f} s = {one_by_one_s / platform_s:.1f}× platform",
+            f"{len(page)} features, every feature same: {same}; one-by-one {one_by_one_s:.2f} s = "
+            f"{one_by_one_s / platform_s:.1f}× platform",
         )
     else:
         record(
@@ -280,7 +496,48 @@ def bench_tiles_pages_exports(repeat: int, args) -> None:
         f"{d} d: {s / 1e6:.0f} MB out, peak {p / 1e6:.1f} MB" for d, (_, _, s, p) in sizes.items()
     )
     note += f"; raw COPY {raw_bytes / 1e6:.0f} MB"
+    note += f"; every feature same: {check_export(url, date_from, today)}"
     record("GeoJSON export (full year)", export_s, raw_s, "memory flat", note)
+
+
+# Public features, restated: public rows; the generalised point, none for sensitive categories.
+RAW_FEATURES = (
+    """
+SELECT coalesce(json_agg(json_build_object(
+    'type', 'Feature', 'id', r.id,
+    'geometry', ST_AsGeoJSON(CASE WHEN c.sensitive THEN NULL ELSE r.public_location END, 6)::json,
+    'properties', json_build_object('category', c.code, 'status', r.status, 'created_at', r.created_at)
+) ORDER BY r.id), '[]')::text
+FROM (SELECT * FROM reports_report r WHERE """
+    + PUBLIC_ROWS
+    + """ {where} ORDER BY r.id {limit}) r
+JOIN reports_category c ON c.id = r.category_id
+"""
+)
+RAW_PAGE = RAW_FEATURES.format(where="", limit="LIMIT 10000")
+
+
+def features_by_id(features: list) -> dict:
+    """{id: (coordinates or None, category, status)} of GeoJSON report features."""
+    return {
+        f["id"]: (
+            tuple(f["geometry"]["coordinates"]) if f["geometry"] else None,
+            f["properties"]["category"],
+            f["properties"]["status"],
+        )
+        for f in features
+    }
+
+
+def check_export(url: str, date_from, date_to) -> bool:
+    """Every feature of the anonymous export against the raw SQL of the public rule over the same days."""
+    response = _client().get(url)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    start, end = MapFilters(date_from=date_from, date_to=date_to).created_range()
+    sql = RAW_FEATURES.format(where="AND r.created_at >= %(start)s AND r.created_at < %(end)s", limit="")
+    theirs = json.loads(sql_one(sql, {"start": start, "end": end})[0])
+    mine = json.loads(body)["features"]
+    return differ("GeoJSON export", compare_keyed(features_by_id(mine), features_by_id(theirs)))
 
 
 def _export_once(url: str, traced: bool = False) -> tuple[int, int, int]:
@@ -362,6 +619,12 @@ def main() -> None:
         ratio = f"{p / r:6.2f}" if p is not None and r else f"{'—':>6}"
         print(f"{name:<{width}}  {ps}  {r:9.3f}  {ratio}  {goal:<16} {note}")
     print("ratio = platform / raw SQL (below 1: the platform is faster).")
+    if DIFFS:
+        print(f"\nDIFERENCIAS entre la plataforma y el SQL ({len(DIFFS)} líneas):")
+        for line in DIFFS:
+            print(f"  {line}")
+        sys.exit(1)
+    print("Todas las salidas comparadas son iguales a las del SQL.")
 
 
 if __name__ == "__main__":

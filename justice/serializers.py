@@ -1,6 +1,5 @@
 """Input and output serializers of the justice API. GeoJSON per RFC 7946: [lon, lat], EPSG:4326."""
 
-import math
 import re
 from zoneinfo import ZoneInfo
 
@@ -11,7 +10,7 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from geo.spatial import looks_swapped
+from geo.spatial import check_lonlat
 from localities.serializers import COORDINATE_PRECISION, LocateQuerySerializer, UnitRefSerializer
 
 from .models import Attention, ContactChannel, JusticeRequest, RequestStatus, ServiceKind, ServicePoint
@@ -261,11 +260,8 @@ class JusticeRequestInputSerializer(serializers.Serializer):
         if has_lat != has_lon:
             raise serializers.ValidationError({"lat": "Envíe lat y lon juntas, o ninguna."})
         if has_lat:
-            for field in ("lat", "lon"):
-                if not math.isfinite(attrs[field]):
-                    raise serializers.ValidationError({field: f"{field} debe ser un número finito."})
-            if looks_swapped(attrs["lon"], attrs["lat"]):
-                raise serializers.ValidationError({"non_field_errors": ["lat y lon parecen invertidas."]})
+            # Range, finiteness and swapped pairs, before any geometry is built (geo.spatial).
+            attrs["lon"], attrs["lat"] = check_lonlat(attrs["lon"], attrs["lat"])
         elif not attrs.get("locality"):
             raise serializers.ValidationError({"locality": "Indique su localidad (01 a 20) o su ubicación."})
         code = attrs.get("locality")

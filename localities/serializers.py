@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from geo.spatial import looks_swapped
+from geo.spatial import check_lonlat
 
 from .models import Locality, Upz
 
@@ -114,17 +114,8 @@ class LocateQuerySerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        if looks_swapped(attrs["lon"], attrs["lat"]):
-            raise serializers.ValidationError(
-                {
-                    "non_field_errors": [
-                        "lat y lon parecen invertidas: el punto solo cae en Bogotá intercambiándolas. "
-                        f"Pruebe lat={attrs['lon']}&lon={attrs['lat']}. "
-                        "(lat and lon look swapped.)"
-                    ]
-                },
-                code="swapped",
-            )
+        # Swapped pairs and points far from Bogotá are refused here, before any geometry is built.
+        check_lonlat(attrs["lon"], attrs["lat"])
         return attrs
 
 

@@ -1,9 +1,11 @@
 """Rollups of reports for fast map aggregates.
 
-`ReportCell` counts reports per 100 m square cell of EPSG:9377 (cell_x = floor(x / 100),
-cell_y = floor(y / 100)), local day of receipt (America/Bogota), locality/UPZ code, category and
-visibility. The heatmap reads it instead of transforming every report point. It is rebuilt by
-`maps.services.rollups_refresh` (manage.py refresh_rollups; incremental by the days touched).
+`ReportCell` counts reports per node of the public grid (reports.visibility: cell_x = round(x / g),
+cell_y = round(y / g) for the public point in EPSG:9377, g = settings.PUBLIC_GRID_METRES), local day
+of receipt (America/Bogota), locality/UPZ code, category and visibility. The heatmap reads it instead
+of transforming every report point. It is kept up to date by `maps.services` (after report writes,
+and manage.py refresh_rollups; incremental by the days touched). Changing PUBLIC_GRID_METRES needs
+`refresh_rollups --full`.
 """
 
 from django.db import models
@@ -11,11 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.models import Category
 
-ROLLUP_CELL_METRES = 100
-
 
 class ReportCell(models.Model):
-    """Reports in one 100 m cell (EPSG:9377) on one day, for one locality/UPZ/category/visibility."""
+    """Reports at one public-grid node (EPSG:9377) on one day, for one locality/UPZ/category/visibility."""
 
     cell_x = models.IntegerField()
     cell_y = models.IntegerField()

@@ -7,8 +7,12 @@
 - /mapa/localidad/<code>/informe/        printable council brief for a period (?desde&hasta), no JS.
 
 Pages are public. What they aggregate follows the caller's role exactly as the map API does
-(maps.filters.ViewerScope): the public form (public reports, small counts hidden, sensitive
-categories never as heat points) unless a signed-in analyst/admin or the locality's own staff.
+(reports.visibility): the public form (public points, small counts hidden, sensitive categories only
+in locality/UPZ figures) unless a signed-in analyst/admin or the locality's own staff. Pages only
+read; the rollups they use are refreshed after report writes (maps.services).
+
+This module holds the page views and what they put in their templates; queries are in
+maps.selectors, the folium maps and SVG charts in maps.rendering.
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ from django.utils.http import urlencode
 
 from localities.models import Locality
 from reports.models import Category
+from reports.visibility import ViewerScope, public_min_count
 
-from . import page_data, pagemaps, selectors
-from .filters import MapFilters, ViewerScope, public_min_count
-from .services import rollups_ensure_fresh
+from . import rendering, selectors
+from .filters import MapFilters
+from .selectors import boundaries
+from .serializers import MAX_DATE, MIN_DATE
 
 MAP_DEFAULT_DAYS = 365
 BRIEF_DEFAULT_DAYS = 30
@@ -58,6 +64,13 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("desde", "hasta"):
+            value = data.get(name)
+            if value and not MIN_DATE <= value <= MAX_DATE:
+                self.add_error(
+                    name, f"La fecha debe estar entre {MIN_DATE:%Y-%m-%d} y {MAX_DATE:%Y-%m-%d} (AAAA-MM-DD)."
+                )
+                data.pop(name, None)
         start, end = data.get("desde"), data.get("hasta")
         if start and end and start > end:
             self.add_error("hasta", "La fecha final debe ser igual o posterior a la inicial.")
@@ -124,9 +137,9 @@ def _unit_details(rows: dict):
             return {"reports": "oculto (menos de k)", "rate": "oculto", "change": "oculto"}
         change = row["change_pct"]
         return {
-            "reports": pagemaps.fmt(row["count"]),
-            "rate": pagemaps.fmt(row["rate_per_10k"], 1),
-            "change": "s. d." if change is None else f"{pagemaps.fmt(change, 1)} %",
+            "reports": rendering.fmt(row["count"]),
+            "rate": rendering.fmt(row["rate_per_10k"], 1),
+            "change": "s. d." if change is None else f"{rendering.fmt(change, 1)} %",
         }
 
     return details
@@ -182,27 +195,26 @@ def public_map_context(*, filters: MapFilters, scope: ViewerScope) -> dict:
 
 
 def _build_public_map(*, filters: MapFilters, scope: ViewerScope) -> dict:
-    rollups_ensure_fresh()
     points = selectors.heatmap_points(filters=filters, scope=scope)
     stats = _stats_by_code(selectors.unit_stats(level="locality", filters=filters, scope=scope))
     key, title = _metric(stats)
-    classes = pagemaps.Classes.quantiles(row[key] for row in stats.values())
-    m = pagemaps.new_map()
-    pagemaps.add_choropleth(
+    classes = rendering.Classes.quantiles(row[key] for row in stats.values())
+    m = rendering.new_map()
+    rendering.add_choropleth(
         m,
-        page_data.boundary_collection("locality"),
+        boundaries.boundary_collection("locality"),
         name=f"Localidades: {title.lower()}",
         value_of=_value_of(stats, key),
         classes=classes,
         tooltip=TOOLTIP,
         details=_unit_details(stats),
     )
-    pagemaps.add_heat(m, pagemaps.coarsen_points(points["points"], CITY_HEAT_METRES))
-    pagemaps.add_outlines(
-        m, page_data.boundary_collection("upz"), name="Límites de UPZ", color="#6a3d9a", weight=0.8
+    rendering.add_heat(m, rendering.coarsen_points(points["points"], CITY_HEAT_METRES))
+    rendering.add_outlines(
+        m, boundaries.boundary_collection("upz"), name="Límites de UPZ", color="#6a3d9a", weight=0.8
     )
     return {
-        "map": pagemaps.rendered(m),
+        "map": rendering.rendered(m),
         "legend": classes.legend(digits=1 if key == "rate_per_10k" else 0),
         "legend_title": title,
         "heat_total": points["meta"]["total"],
@@ -222,19 +234,18 @@ def dashboard_context(*, locality: Locality, filters: MapFilters, scope: ViewerS
 
 
 def _build_dashboard(*, locality: Locality, filters: MapFilters, scope: ViewerScope) -> dict:
-    rollups_ensure_fresh()
     code = locality.code
     points = selectors.heatmap_points(filters=filters, scope=scope)
     upz_stats = _stats_by_code(selectors.unit_stats(level="upz", filters=filters, scope=scope))
     own = selectors.unit_stats(level="locality", filters=filters, scope=scope)["units"]
     hotspots = selectors.hotspot_cells(filters=filters, scope=scope, cell=HOTSPOT_CELL_METRES, shape="square")
     key, title = _metric(upz_stats)
-    classes = pagemaps.Classes.quantiles(row[key] for row in upz_stats.values())
-    m = pagemaps.new_map(bounds=page_data.locality_bounds(code))
-    pagemaps.add_choropleth(
+    classes = rendering.Classes.quantiles(row[key] for row in upz_stats.values())
+    m = rendering.new_map(bounds=boundaries.locality_bounds(code))
+    rendering.add_choropleth(
         m,
-        page_data.boundary_collection(
-            "upz", locality_code=code, simplify_metres=page_data.LOCALITY_SIMPLIFY_METRES
+        boundaries.boundary_collection(
+            "upz", locality_code=code, simplify_metres=boundaries.LOCALITY_SIMPLIFY_METRES
         ),
         name=f"UPZ: {title.lower()}",
         value_of=_value_of(upz_stats, key),
@@ -242,12 +253,12 @@ def _build_dashboard(*, locality: Locality, filters: MapFilters, scope: ViewerSc
         tooltip=TOOLTIP,
         details=_unit_details(upz_stats),
     )
-    pagemaps.add_heat(m, points["points"])
-    pagemaps.add_hotspots(m, hotspots)
-    pagemaps.add_outlines(
+    rendering.add_heat(m, points["points"])
+    rendering.add_hotspots(m, hotspots)
+    rendering.add_outlines(
         m,
-        page_data.boundary_collection(
-            "locality", locality_code=code, simplify_metres=page_data.LOCALITY_SIMPLIFY_METRES
+        boundaries.boundary_collection(
+            "locality", locality_code=code, simplify_metres=boundaries.LOCALITY_SIMPLIFY_METRES
         ),
         name="Límite de la localidad",
         color="#222222",
@@ -255,7 +266,7 @@ def _build_dashboard(*, locality: Locality, filters: MapFilters, scope: ViewerSc
     )
     context = brief_context(locality=locality, filters=filters, scope=scope, upz_stats=upz_stats, own=own)
     context.update(
-        map=pagemaps.rendered(m),
+        map=rendering.rendered(m),
         legend=classes.legend(digits=1 if key == "rate_per_10k" else 0),
         legend_title=title,
         hotspots=hotspots["meta"],
@@ -270,7 +281,6 @@ def brief_context(
 ) -> dict:
     """Figures shared by the dashboard and the council brief: totals, UPZ table, categories, weeks."""
     if upz_stats is None:
-        rollups_ensure_fresh()
         upz_stats = _stats_by_code(selectors.unit_stats(level="upz", filters=filters, scope=scope))
         own = selectors.unit_stats(level="locality", filters=filters, scope=scope)["units"]
     summary = next((row for row in own if row["code"] == locality.code), None)
@@ -283,12 +293,12 @@ def brief_context(
     return {
         "locality": locality,
         "summary": summary,
-        "open": page_data.open_reports_summary(locality_code=locality.code, filters=filters, scope=scope),
+        "open": selectors.open_reports_summary(locality_code=locality.code, filters=filters, scope=scope),
         "upz_rows": upz_rows,
         "categories": categories,
-        "chart": pagemaps.weekly_chart(weeks),
+        "chart": rendering.weekly_chart(weeks),
         "exports": _export_links(filters),
-        "public_view": not (scope.full or locality.code in scope.locality_codes),
+        "public_view": not scope.has_full_detail(locality.code),
     }
 
 
@@ -345,8 +355,8 @@ def council_brief(request, code: str):
     context = brief_context(locality=locality, filters=filters, scope=scope)
     rows = {row["code"]: row for row in context["upz_rows"]}
     key, title = _metric(rows)
-    classes = pagemaps.Classes.quantiles(row[key] for row in rows.values())
-    svg = page_data.upz_svg_paths(locality_code=code)
+    classes = rendering.Classes.quantiles(row[key] for row in rows.values())
+    svg = boundaries.upz_svg_paths(locality_code=code)
     for path in svg["paths"]:
         row = rows.get(path["code"])
         path["fill"] = classes.color(row[key] if row else None)

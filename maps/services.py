@@ -1,4 +1,10 @@
-"""Writes of the maps app: keeping the report rollups (maps_reportcell) up to date."""
+"""Writes of the maps app: keeping the report rollups (maps_reportcell) up to date.
+
+Map reads never write. The rollup is refreshed after report writes (reports.services registers
+rollups_refresh_if_due with transaction.on_commit: at most one incremental refresh per
+settings.MAPS_ROLLUP_MAX_AGE_SECONDS, skipped when another process is refreshing) and by
+`manage.py refresh_rollups`, which a schedule runs to pick up the last writes of a quiet spell.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -7,10 +13,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from reports.querysets import NOT_PUBLIC_STATUSES
+from reports.visibility import NOT_PUBLIC_STATUSES, PUBLIC_REPORT_SQL, aggregate_point_sql, public_grid_metres
 
 from .filters import MapFilters
-from .models import ROLLUP_CELL_METRES, RollupState
+from .models import RollupState
 
 NOT_PUBLIC = list(NOT_PUBLIC_STATUSES)
 
@@ -18,24 +24,27 @@ STATE_NAME = "reportcell"
 WATERMARK_OVERLAP_SECONDS = 120
 # Any 64-bit number unique to this lock: only one refresh runs at a time.
 _LOCK_KEY = 0x4D415053_524F4C4C  # "MAPSROLL"
+# Held while a refresh after a write runs, so concurrent writers skip instead of queueing.
+_BUSY_KEY = 0x4D415053_42555359  # "MAPSBUSY"
 
 # Raw SQL: one INSERT … SELECT aggregating the base table in PostGIS (the ORM cannot group by an
-# expression on ST_Transform and insert the result in the same statement). `public` mirrors
-# ReportQuerySet.public(): not hidden, status not in reports.querysets.NOT_PUBLIC_STATUSES.
+# expression on ST_Transform and insert the result in the same statement). Cells are the nodes of
+# the public grid (reports.visibility.aggregate_point_sql, snapped to public_grid_metres()), so every
+# map aggregate is computed from the public point; `public` is reports.visibility's rule.
 _INSERT_SQL = """
 INSERT INTO maps_reportcell
     (cell_x, cell_y, day, locality_code, upz_code, category_id, sensitive, public,
      n, resolved, responded, response_secs)
 SELECT
-    floor(ST_X(p) / %(cell)s)::int, floor(ST_Y(p) / %(cell)s)::int, day,
+    round(ST_X(p) / %(cell)s)::int, round(ST_Y(p) / %(cell)s)::int, day,
     locality_code, upz_code, category_id, sensitive, public,
     count(*), count(*) FILTER (WHERE status = 'resolved'), count(first_response_at),
     coalesce(sum(extract(epoch FROM first_response_at - created_at)), 0)
 FROM (
-    SELECT ST_Transform(r.location, 9377) AS p,
+    SELECT ST_Transform(%(point)s, 9377) AS p,
            (r.created_at AT TIME ZONE %(tz)s)::date AS day,
            l.code AS locality_code, coalesce(u.code, '') AS upz_code, r.category_id,
-           c.sensitive, (NOT r.hidden AND r.status <> ALL(%(not_public)s)) AS public,
+           c.sensitive, %(public)s AS public,
            r.status, r.first_response_at, r.created_at
     FROM reports_report r
     JOIN reports_category c ON c.id = r.category_id
@@ -44,7 +53,8 @@ FROM (
     WHERE {where}
 ) s
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-"""  # {where} is one of two fixed strings below
+""".replace("%(point)s", aggregate_point_sql()).replace("%(public)s", PUBLIC_REPORT_SQL)
+# {where} is one of two fixed strings below
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,7 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
             cursor.execute("TRUNCATE maps_reportcell")
             cursor.execute(
                 _INSERT_SQL.format(where="true"),
-                {"tz": tz, "cell": ROLLUP_CELL_METRES, "not_public": NOT_PUBLIC},
+                {"tz": tz, "cell": public_grid_metres(), "not_public": NOT_PUBLIC},
             )
             rows, days = cursor.rowcount, -1
             full = True
@@ -105,7 +115,7 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
                     {
                         "tz": tz,
                         "days": changed,
-                        "cell": ROLLUP_CELL_METRES,
+                        "cell": public_grid_metres(),
                         "start": start,
                         "end": end,
                         "not_public": NOT_PUBLIC,
@@ -124,15 +134,34 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
     return RefreshResult(full=full, days=days, rows=rows, watermark=new_watermark)
 
 
-def rollups_ensure_fresh(*, max_age_seconds: int | None = None) -> bool:
+# The refreshed_at this process last saw, so most writes decide without a query.
+_seen = {"refreshed_at": None}
+
+
+def rollups_refresh_if_due(*, max_age_seconds: int | None = None) -> bool:
     """Refresh incrementally when the last refresh is older than settings.MAPS_ROLLUP_MAX_AGE_SECONDS.
 
-    Returns True when it refreshed. Cheap when nothing changed (one indexed max()).
+    Called after report writes (on commit). Returns True when it refreshed. Costs nothing while this
+    process knows the rollup is younger than the limit, one single-row read otherwise; skipped
+    (False) when another process holds the refresh lock, since that refresh covers this write.
     """
     if max_age_seconds is None:
         max_age_seconds = settings.MAPS_ROLLUP_MAX_AGE_SECONDS
-    state = RollupState.objects.filter(name=STATE_NAME).first()
-    if state is not None and (timezone.now() - state.refreshed_at).total_seconds() < max_age_seconds:
+    now = timezone.now()
+    seen = _seen["refreshed_at"]
+    if seen is not None and (now - seen).total_seconds() < max_age_seconds:
         return False
-    rollups_refresh()
+    state = RollupState.objects.filter(name=STATE_NAME).first()
+    if state is not None and (now - state.refreshed_at).total_seconds() < max_age_seconds:
+        _seen["refreshed_at"] = state.refreshed_at
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_BUSY_KEY])
+        if not cursor.fetchone()[0]:
+            return False
+        try:
+            rollups_refresh()
+            _seen["refreshed_at"] = now
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_BUSY_KEY])
     return True

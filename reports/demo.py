@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import TRACKING_ALPHABET, TRACKING_LENGTH, Category
+from .visibility import public_grid_metres, public_point_sql
 
 DEMO_PREFIX = "[DEMO]"
 WEIGHTS_PATH = Path(settings.BASE_DIR) / "data" / "demo_category_weights.toml"
@@ -387,18 +388,17 @@ def _demo_batch(*, n, rng, data_dir, cats, upzs, weights, log) -> int:
             CREATE UNIQUE INDEX ON demo_upz (ord);
             """
         )
-        # Public point as reports.services.public_point: snapped to the PUBLIC_GRID_METRES grid in
-        # EPSG:9377, NULL for sensitive categories.
+        # Public point: reports.visibility's rule, in SQL for the bulk insert.
+        public = public_point_sql("g.geom", "c.sensitive")
         cursor.execute(
-            """
+            f"""
             INSERT INTO reports_report (
                 tracking_code, category_id, description, location, public_location, locality_id, upz_id,
                 occurred_at, created_at, updated_at, channel, status, referred_to, hidden,
                 moderation_reason, first_response_at, closed_at, support_count, is_demo
             )
             SELECT s.tracking_code, s.category_id, s.description, g.geom,
-                   CASE WHEN c.sensitive THEN NULL ELSE ST_SnapToGrid(ST_Transform(
-                        ST_SnapToGrid(ST_Transform(g.geom, 9377), %(grid)s), 4326), 1e-7) END,
+                   {public},
                    l.locality_id, u.upz_id,
                    to_timestamp(s.occurred_s), to_timestamp(s.created_s),
                    greatest(to_timestamp(s.created_s), coalesce(to_timestamp(s.closed_s), to_timestamp(s.first_s),
@@ -411,8 +411,8 @@ def _demo_batch(*, n, rng, data_dir, cats, upzs, weights, log) -> int:
             LEFT JOIN demo_upz u ON u.ord = s.ord
             JOIN reports_category c ON c.id = s.category_id
             ON CONFLICT (tracking_code) DO NOTHING
-            """,
-            {"grid": float(getattr(settings, "PUBLIC_GRID_METRES", 100))},
+            """,  # noqa: S608 (the interpolated fragment is fixed SQL from reports.visibility)
+            {"public_grid": float(public_grid_metres())},
         )
         created_rows = cursor.rowcount
     return created_rows

@@ -4,6 +4,9 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 
+from geo.inputs import check_date_bounds
+from geo.spatial import WORLD_EXTENT, check_lonlat
+
 from .models import Channel, Report, Status
 
 
@@ -18,7 +21,11 @@ def parse_bbox(value: str) -> tuple[float, float, float, float]:
             "bbox debe ser minlon,minlat,maxlon,maxlat en grados, p. ej. -74.2,4.5,-74.0,4.8."
         )
     min_lon, min_lat, max_lon, max_lat = parts
-    if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+    # A map viewport may legitimately reach far beyond Bogotá, so only finiteness and WGS 84 are
+    # required here (no swap or Bogotá-extent check); GEOS never sees an unchecked corner.
+    for lon, lat in ((min_lon, min_lat), (max_lon, max_lat)):
+        check_lonlat(lon, lat, lon_field=None, lat_field=None, extent=WORLD_EXTENT, detect_swap=False)
+    if not (min_lon < max_lon and min_lat < max_lat):
         raise DjangoValidationError(
             "bbox inválido: se espera minlon < maxlon y minlat < maxlat, en grados [lon, lat]."
         )
@@ -50,10 +57,18 @@ class ReportFilter(django_filters.FilterSet):
         field_name="category__group", choices=[("seguridad", "seguridad"), ("convivencia", "convivencia")]
     )
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", validators=[check_date_bounds]
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", validators=[check_date_bounds]
+    )
+    occurred_after = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="gte", validators=[check_date_bounds]
+    )
+    occurred_before = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="lt", validators=[check_date_bounds]
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("created_at", "created_at"),

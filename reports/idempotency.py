@@ -1,7 +1,9 @@
 """`Idempotency-Key` for POSTs from phones that retry: same key and body replay the first response.
 
-Records are scoped by endpoint and caller (user id, else the anonymous device id header, else
-"anon"), so two callers' keys never meet. Race safety: the record is inserted *first*, inside the
+Records are scoped by endpoint and caller: the user id when signed in, else a hash of the client IP
+(see reports.throttles: REMOTE_ADDR unless NUM_PROXIES) together with the X-Device-Id header, so a
+different caller who sends the same key and body never receives the first caller's answer (its
+tracking code and exact point). Race safety: the record is inserted *first*, inside the
 request's transaction, under a unique (scope, key) constraint. A concurrent retry blocks on that
 unique index until the first request commits, then finds the finished record and replays it; if the
 first request fails, its record rolls back with it and the retry runs normally. Only successful
@@ -17,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from .models import IdempotencyRecord
 
@@ -49,7 +52,8 @@ def _scope(request, endpoint: str) -> str:
         caller = f"user:{user.pk}"
     else:
         device = request.META.get("HTTP_X_DEVICE_ID", "").strip()
-        caller = "device:" + hashlib.sha256(device.encode()).hexdigest()[:32] if device else "anon"
+        ip = BaseThrottle().get_ident(request)
+        caller = "anon:" + hashlib.sha256(f"{ip}\n{device}".encode()).hexdigest()[:40]
     return f"{endpoint}|{caller}"[:100]
 
 

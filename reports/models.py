@@ -18,7 +18,7 @@ from localities.models import Locality, Upz
 
 from .querysets import ReportQuerySet
 
-DESCRIPTION_MAX_LENGTH = 2000
+DESCRIPTION_MAX_LENGTH = 4000  # GeoReport v2 allows descriptions of up to 4000 characters
 # Crockford-style alphabet without 0/O/1/I/L so codes survive being read aloud or copied by hand.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TRACKING_LENGTH = 10  # 31**10 ≈ 8e14 codes: unguessable at any plausible request rate

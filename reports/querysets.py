@@ -1,9 +1,7 @@
 """Chainable filters for reports: visibility by role and spatial filters, each written once here.
 
-Public visibility (`public()`): not hidden by moderation, and status neither `rejected` (abuse/spam)
-nor `duplicate` (a duplicate is folded into its original, which carries the supports; showing both
-would count the same problem twice on the map). The reporter still follows a duplicate or rejected
-report through its tracking code.
+What "public" means is reports.visibility's rule (`public()` applies it); the reporter still follows
+a duplicate or rejected report through its tracking code.
 """
 
 from django.contrib.gis.db import models
@@ -13,8 +11,7 @@ from django.db.models import BooleanField, FloatField, Func, Q, Value
 from geo.spatial import STORAGE_SRID
 
 from . import access
-
-NOT_PUBLIC_STATUSES = ("rejected", "duplicate")
+from .visibility import public_q
 
 
 class _DWithinGeography(Func):
@@ -64,8 +61,8 @@ def _geom_value(point: Point):
 class ReportQuerySet(models.QuerySet):
     # --- visibility -------------------------------------------------------------------------------
     def public(self):
-        """Reports anyone may see: not hidden, not rejected, not a duplicate."""
-        return self.filter(hidden=False).exclude(status__in=NOT_PUBLIC_STATUSES)
+        """Reports anyone may see (reports.visibility.public_q)."""
+        return self.filter(public_q())
 
     def visible_to(self, user):
         """Reports `user` may read (public outputs rules apply separately to what fields are shown).
@@ -76,14 +73,13 @@ class ReportQuerySet(models.QuerySet):
         role = access.role_of(user)
         if role in (access.ADMIN, access.ANALYST, access.MODERATOR):
             return self.all()
-        public_q = Q(hidden=False) & ~Q(status__in=NOT_PUBLIC_STATUSES)
         if role == access.LOCALITY_STAFF:
             return self.filter(
-                public_q | Q(locality__code__in=access.staff_locality_codes(user)) | Q(reporter=user)
+                public_q() | Q(locality__code__in=access.staff_locality_codes(user)) | Q(reporter=user)
             )
         if role == access.CITIZEN:
-            return self.filter(public_q | Q(reporter=user))
-        return self.filter(public_q)
+            return self.filter(public_q() | Q(reporter=user))
+        return self.filter(public_q())
 
     def staff_scope(self, user):
         """Reports on the staff workbench of `user`: locality staff see their localities only;
@@ -95,27 +91,10 @@ class ReportQuerySet(models.QuerySet):
             return self.filter(locality__code__in=access.staff_locality_codes(user))
         return self.none()
 
-    def handled_by(self, user):
-        """Reports whose workflow `user` may change: their localities (locality staff) or all (admin)."""
-        role = access.role_of(user)
-        if role == access.ADMIN:
-            return self.all()
-        if role == access.LOCALITY_STAFF:
-            return self.filter(locality__code__in=access.staff_locality_codes(user))
-        return self.none()
-
     # --- categories -------------------------------------------------------------------------------
     def sensitive(self):
         """Reports of sensitive categories (never shown as points in public)."""
         return self.filter(category__sensitive=True)
-
-    def non_sensitive(self):
-        """Reports of non-sensitive categories."""
-        return self.filter(category__sensitive=False)
-
-    def open(self):
-        """Reports still in an open workflow status."""
-        return self.filter(status__in=("received", "in_review", "referred", "in_progress"))
 
     def with_derived_first_response(self):
         """Annotate `first_response_derived`: first response time recomputed from the history alone.

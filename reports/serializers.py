@@ -7,14 +7,15 @@ Text is returned as plain JSON strings: HTML typed by citizens stays text and is
 
 import json
 
-from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
+from django.contrib.gis.geos import GEOSGeometry
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from geo.spatial import STORAGE_SRID, make_point
+from geo.inputs import check_date_bounds
+from geo.spatial import check_geojson_geometry, check_lonlat, make_point
 
-from . import access
+from . import access, visibility
 from .models import Category, Channel, Entity, Report, Response, Status, StatusChange
 
 LOCATION_HELP = (
@@ -89,23 +90,16 @@ class PointLocationField(serializers.Field):
         if isinstance(data, str):
             try:
                 data = json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 self.fail("invalid")
         if not isinstance(data, dict) or "coordinates" not in data:
             self.fail("invalid")
         if data.get("type") != "Point":
-            self.fail("not_point", kind=data.get("type"))
-        coords = data.get("coordinates")
-        if (
-            not isinstance(coords, list | tuple)
-            or len(coords) not in (2, 3)  # a third value (altitude, allowed by RFC 7946) is ignored
-            or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords)
-        ):
-            self.fail("invalid")
-        try:
-            return make_point(coords[0], coords[1])
-        except (GEOSException, ValueError, TypeError):
-            self.fail("invalid")
+            self.fail("not_point", kind=str(data.get("type"))[:40])
+        # Finite, in-range numbers near Bogotá (a third value, altitude, is allowed and ignored),
+        # checked before GEOS sees them: see geo.spatial.check_geojson_geometry.
+        coords = check_geojson_geometry(data, types=("Point",))["coordinates"]
+        return make_point(coords[0], coords[1])
 
     def to_representation(self, value):
         if value is None:
@@ -135,7 +129,7 @@ class ContactField(serializers.Field):
         if isinstance(data, str):
             try:
                 data = json.loads(data) if data.strip() else {}
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise serializers.ValidationError("Contacto inválido: envíe un objeto JSON.") from None
         inner = ContactInputSerializer(data=data)
         inner.is_valid(raise_exception=True)
@@ -159,13 +153,15 @@ class ReportCreateInputSerializer(serializers.Serializer):
         },
     )
     description = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, help_text="Texto plano, máx. 2000."
+        allow_blank=True, trim_whitespace=False, help_text="Texto plano, máx. 4000."
     )
     location = PointLocationField(required=False, help_text=LOCATION_HELP)
     lon = serializers.FloatField(required=False, help_text="Alternativa a `location` en formularios.")
     lat = serializers.FloatField(required=False, help_text="Alternativa a `location` en formularios.")
     occurred_at = serializers.DateTimeField(
-        required=False, help_text="Cuándo ocurrió (ISO 8601). Por defecto, ahora. No puede ser futuro."
+        required=False,
+        validators=[check_date_bounds],
+        help_text="Cuándo ocurrió (ISO 8601, entre 1900 y 2100). Por defecto, ahora. No puede ser futuro.",
     )
     channel = serializers.ChoiceField(choices=[Channel.WEB, Channel.APP], default=Channel.WEB)
     contact = ContactField(required=False, help_text="Opcional: {name, email, phone, consent}.")
@@ -183,7 +179,7 @@ class ReportCreateInputSerializer(serializers.Serializer):
         if location is None:
             if lon is None or lat is None:
                 raise serializers.ValidationError({"location": ["Indique la ubicación: " + LOCATION_HELP]})
-            attrs["location"] = Point(lon, lat, srid=STORAGE_SRID)
+            attrs["location"] = make_point(*check_lonlat(lon, lat))
         return attrs
 
 
@@ -211,7 +207,7 @@ class ReportDetailSerializer(UnitsMixin, serializers.ModelSerializer):
     category = CategoryBriefSerializer()
     status_label = serializers.CharField(source="get_status_display")
     location = PointLocationField()
-    public_location = PointLocationField()
+    public_location = PointLocationField(allow_null=True)  # null for sensitive categories
     history = serializers.SerializerMethodField()
     responses = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
@@ -314,14 +310,14 @@ class PublicReportSerializer(UnitsMixin, GeoFeatureModelSerializer):
 
     def to_representation(self, instance):
         feature = super().to_representation(instance)
-        # Always the generalised point; sensitive categories have none, whatever is stored.
-        if instance.category.sensitive:
+        # Always the public point (reports.visibility), whatever is stored.
+        if visibility.public_point_of(instance) is None:
             feature["geometry"] = None
         return feature
 
     def get_description(self, obj) -> str | None:
         # Sensitive reports may describe victims; their text is for the handling staff only.
-        return None if obj.category.sensitive else obj.description
+        return visibility.public_description_of(obj)
 
 
 class NearbyReportSerializer(PublicReportSerializer):
@@ -343,6 +339,11 @@ class NearbyQuerySerializer(serializers.Serializer):
         error_messages={"does_not_exist": "Categoría desconocida: «{value}». Consulte GET /api/categories/."},
     )
     radius = serializers.IntegerField(required=False, min_value=1)
+
+    def validate(self, attrs):
+        # Before any Point is built: finite, near Bogotá, not swapped (geo.spatial.check_lonlat).
+        check_lonlat(attrs["lon"], attrs["lat"])
+        return attrs
 
 
 # --- supports ------------------------------------------------------------------------------------------
@@ -413,8 +414,8 @@ class StaffReportSerializer(UnitsMixin, GeoFeatureModelSerializer):
     def to_representation(self, instance):
         feature = super().to_representation(instance)
         if not access.can_see_exact(self._user(), instance):
-            public = None if instance.category.sensitive else instance.public_location
-            feature["geometry"] = self.fields["location"].to_representation(public) if public else None
+            point = visibility.visible_point_of(self._user(), instance)
+            feature["geometry"] = self.fields["location"].to_representation(point) if point else None
         return feature
 
     def get_tracking_code(self, obj) -> str | None:
@@ -471,7 +472,9 @@ class StaffReportDetailSerializer(StaffReportSerializer):
 class TransitionInputSerializer(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    referred_to = serializers.ChoiceField(choices=Entity.choices, required=False, default="")
+    # No default: '' is not one of the choices, so a default of '' made the OpenAPI schema invalid;
+    # when absent, services.report_transition uses its own default.
+    referred_to = serializers.ChoiceField(choices=Entity.choices, required=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     duplicate_of = serializers.IntegerField(required=False, help_text="Id público del reporte original.")
 

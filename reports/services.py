@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from geo.spatial import METRIC_SRID, STORAGE_SRID, looks_swapped
+from geo.spatial import STORAGE_SRID, looks_swapped
 from localities.selectors import locate_point
 
 from . import access
@@ -41,6 +41,9 @@ from .models import (
     Support,
 )
 from .models import Status as S
+from .photos import photo_clean
+from .text import strip_xml_forbidden
+from .visibility import public_point
 
 MAX_PHOTOS = 3
 
@@ -49,32 +52,25 @@ def _setting(name, default):
     return getattr(settings, name, default)
 
 
+def _refresh_maps_after_commit() -> None:
+    """Have the map rollups catch up with this write once it commits (maps.services decides whether a
+    refresh is due; it costs nothing most of the time). Map reads never refresh them themselves."""
+    from maps.services import rollups_refresh_if_due  # maps depends on reports, not the reverse
+
+    transaction.on_commit(rollups_refresh_if_due)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Creation
 # ---------------------------------------------------------------------------------------------------
 
 
-def public_point(*, point: Point, sensitive: bool) -> Point | None:
-    """The generalised public point: `point` (EPSG:4326) snapped to the nearest node of a square grid of
-    settings.PUBLIC_GRID_METRES (default 100 m) in EPSG:9377, back in EPSG:4326; None if sensitive.
-
-    The node is at most grid·√2/2 (≈ 71 m for 100 m) from the exact point.
-    """
-    if sensitive:
-        return None
-    grid = float(_setting("PUBLIC_GRID_METRES", 100))
-    metric = point.transform(METRIC_SRID, clone=True)
-    snapped = Point(round(metric.x / grid) * grid, round(metric.y / grid) * grid, srid=METRIC_SRID)
-    snapped.transform(STORAGE_SRID)
-    return Point(round(snapped.x, 7), round(snapped.y, 7), srid=STORAGE_SRID)
-
-
 def clean_text(
     value: str | None, *, field: str, max_length: int = DESCRIPTION_MAX_LENGTH, required=True
 ) -> str:
-    """Plain text as typed: stripped, NUL characters removed, length-checked. HTML is kept verbatim
-    as text (every output escapes it; nothing renders it as markup)."""
-    text = (value or "").replace("\x00", "").strip()
+    """Plain text as typed: stripped, characters XML 1.0 forbids (NUL, other control characters) removed,
+    length-checked. HTML is kept verbatim as text (every output escapes it; nothing renders it as markup)."""
+    text = strip_xml_forbidden(value or "").strip()
     if required and not text:
         raise ValidationError({field: ["Escriba una descripción de lo que pasó."]})
     if len(text) > max_length:
@@ -130,14 +126,6 @@ def _check_occurred_at(occurred_at):
     return occurred_at
 
 
-def _photo_cleaner():
-    try:
-        from .photos import photo_clean
-    except ImportError:  # photo processing not installed: refuse photos rather than store them raw
-        return None
-    return photo_clean
-
-
 @transaction.atomic
 def report_create(
     *,
@@ -181,17 +169,11 @@ def report_create(
         errors["photos"] = [f"Se pueden adjuntar como máximo {MAX_PHOTOS} fotos; llegaron {len(photos)}."]
     cleaned_photos = []
     if photos and "photos" not in errors:
-        cleaner = _photo_cleaner()
-        if cleaner is None:
-            errors["photos"] = [
-                "El servidor no puede procesar fotos en este momento. Envíe el reporte sin fotos."
-            ]
-        else:
-            for index, upload in enumerate(photos, start=1):
-                try:
-                    cleaned_photos.append(cleaner(upload))
-                except ValidationError as exc:
-                    errors.setdefault("photos", []).extend(f"Foto {index}: {m}" for m in exc.messages)
+        for index, upload in enumerate(photos, start=1):
+            try:
+                cleaned_photos.append(photo_clean(upload))
+            except ValidationError as exc:
+                errors.setdefault("photos", []).extend(f"Foto {index}: {m}" for m in exc.messages)
     contact_fields = None
     if contact and any((contact.get(k) or "").strip() for k in ("name", "email", "phone")):
         contact_fields = {k: (contact.get(k) or "").strip() for k in ("name", "email", "phone")}
@@ -223,6 +205,7 @@ def report_create(
     for clean in cleaned_photos:
         photo = ReportPhoto(report=report, width=clean.width, height=clean.height)
         photo.image.save(clean.content.name, clean.content, save=True)
+    _refresh_maps_after_commit()
     return report
 
 
@@ -332,6 +315,7 @@ def report_transition(
             report.duplicate_of = None
     _mark_first_response(report, step.created_at)
     report.save()
+    _refresh_maps_after_commit()
     return report
 
 
@@ -348,6 +332,7 @@ def report_respond(*, report: Report, author, body: str, public: bool = True) ->
             first_response_at=response.created_at
         )
         report.refresh_from_db(fields=["first_response_at", "updated_at"])
+    _refresh_maps_after_commit()
     return response
 
 
@@ -371,6 +356,7 @@ def report_hide(*, report: Report, actor, reason: str, hidden: bool = True) -> R
         actor=actor,
         note=f"{prefix}: {reason}",
     )
+    _refresh_maps_after_commit()
     return report
 
 

@@ -1,6 +1,9 @@
-"""Rate limits on anonymous report creation, supports and login (rates in REST_FRAMEWORK settings).
+"""Rate limits on anonymous report creation, supports, tracking-code lookups and login (rates in
+REST_FRAMEWORK settings).
 
 A refused request gets 429, a `Retry-After` header (seconds) and a Spanish message with the wait.
+The client IP is REMOTE_ADDR unless REST_FRAMEWORK["NUM_PROXIES"] (env NUM_PROXIES) trusted proxies
+sit in front: a made-up X-Forwarded-For never opens a new counter.
 """
 
 import math
@@ -44,6 +47,32 @@ class SupportThrottle(SimpleRateThrottle):
         else:
             ident = self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class SupportAnonPerReportThrottle(SimpleRateThrottle):
+    """Anonymous supports of one report from one client IP (scope `support_anon_report`).
+
+    Anonymous supports are deduplicated by device id, which the client invents; this bounds how many
+    a single connection can add to one report however many device ids it makes up.
+    """
+
+    scope = "support_anon_report"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None  # one per account already (services.support_add)
+        report = view.kwargs.get("pk")
+        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}-{report}"}
+
+
+class TrackThrottle(SimpleRateThrottle):
+    """Tracking-code lookups per client IP (scope `track`): the code is a bearer secret, so guessing
+    it must be slow. Counted whether the code exists or not."""
+
+    scope = "track"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class AuthThrottle(ScopedRateThrottle):

@@ -13,7 +13,8 @@ urlpatterns = [
     path("reports/", public.ReportListCreateView.as_view(), name="report-list"),
     path("reports/nearby/", public.ReportNearbyView.as_view(), name="report-nearby"),
     path("reports/mine/", public.MyReportsView.as_view(), name="report-mine"),
-    re_path(rf"^reports/{TRACKING}/$", public.ReportTrackView.as_view(), name="report-track"),
+    # Under track/ so the secret code and the public numeric id never share a path pattern.
+    re_path(rf"^reports/track/{TRACKING}/$", public.ReportTrackView.as_view(), name="report-track"),
     path("reports/<int:pk>/", public.ReportPublicDetailView.as_view(), name="report-public-detail"),
     path("reports/<int:pk>/supports/", public.ReportSupportView.as_view(), name="report-support"),
     path("staff/reports/", staff.StaffReportListView.as_view(), name="staff-report-list"),

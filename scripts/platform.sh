@@ -86,8 +86,11 @@ URLS
     shift
     WITH_BROWSER=1  # tests/maps/test_browser.py drives Debian's chromium
     setup
-    step "Estilo (ruff)"
+    step "Estilo (ruff check y ruff format --check)"
     .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
+    step "Migraciones al día (makemigrations --check)"
+    manage makemigrations --check --dry-run
     step "Pruebas (pytest sobre PostGIS)"
     export DJANGO_SETTINGS_MODULE=geo.settings.test
     set +e

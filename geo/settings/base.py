@@ -44,7 +44,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "geo.csp.ContentSecurityPolicyMiddleware",
     "geo.middleware.RequestSizeLimitMiddleware",
+    "geo.middleware.InputGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -70,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "geo.csp.nonce",
             ],
         },
     },
@@ -142,14 +145,25 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "geo.parsers.JSONParser",
+        "geo.parsers.FormParser",
+        "geo.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "geo.api.exception_handler",
+    # Reverse proxies in front of Django whose X-Forwarded-For entries are trusted. 0: the client IP
+    # is REMOTE_ADDR and X-Forwarded-For is ignored, so a made-up header cannot open fresh throttle
+    # counters. Behind one nginx/load balancer, set NUM_PROXIES=1.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     # Rates for reports/throttles.py ("N/second|minute|hour|day"); counters live in the default cache.
     "DEFAULT_THROTTLE_RATES": {
         "report_create_anon": env("THROTTLE_REPORT_CREATE_ANON", default="30/hour"),
         "support": env("THROTTLE_SUPPORT", default="120/hour"),
         "auth": env("THROTTLE_AUTH", default="20/minute"),
         "export_anon": env("THROTTLE_EXPORT_ANON", default="60/hour"),
+        "support_anon_report": env("THROTTLE_SUPPORT_ANON_REPORT", default="5/day"),
+        "track": env("THROTTLE_TRACK", default="60/hour"),
     },
 }
 
@@ -198,6 +212,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "geo.openapi.geojson_pages",
+    ],
     # One schema name per choice set that several serializers share.
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "reports.models.Status",
@@ -205,6 +223,14 @@ SPECTACULAR_SETTINGS = {
         "JusticeRequestStatusEnum": "justice.models.RequestStatus",
     },
 }
+
+# Content-Security-Policy (geo/csp.py): pages under these prefixes emit inline scripts without a
+# nonce (folium map pages; the admin's django-leaflet widget), so there inline scripts are allowed.
+CSP_INLINE_SCRIPT_PATHS = ["/mapa/", "/admin/"]
+
+# Failed /admin/login/ attempts per client IP before a lockout of ADMIN_LOGIN_LOCKOUT_SECONDS.
+ADMIN_LOGIN_MAX_FAILURES = env.int("ADMIN_LOGIN_MAX_FAILURES", default=5)
+ADMIN_LOGIN_LOCKOUT_SECONDS = env.int("ADMIN_LOGIN_LOCKOUT_SECONDS", default=900)
 
 # django-leaflet (admin map widget): Leaflet's JS/CSS come from the pinned package via static files.
 LEAFLET_CONFIG = {

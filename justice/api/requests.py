@@ -5,13 +5,11 @@ tracking view shows status and appointment only.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -20,8 +18,8 @@ from rest_framework.views import APIView
 from geo.spatial import make_point
 from localities.models import Locality
 from localities.selectors import locate_point
-from reports.api.common import AUTHENTICATION, as_drf_error
-from reports.throttles import ThrottleMessageMixin
+from reports.api.common import AUTHENTICATION
+from reports.throttles import ThrottleMessageMixin, TrackThrottle
 
 from ..models import JusticeRequest
 from ..serializers import JusticeRequestInputSerializer, JusticeRequestTrackSerializer
@@ -64,7 +62,6 @@ class JusticeRequestCreateView(ThrottleMessageMixin, APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [AllowAny]
     throttle_classes = [JusticeRequestThrottle]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         tags=[TAG],
@@ -94,38 +91,42 @@ class JusticeRequestCreateView(ThrottleMessageMixin, APIView):
         serializer.is_valid(raise_exception=True)
         valid = serializer.validated_data
         locality, point = _locality(valid)
-        try:
-            created = justice_request_create(
-                attention=valid["attention"],
-                situation=valid.get("situation", ""),
-                narrative=valid["narrative"],
-                parties=valid.get("parties", ""),
-                contact_name=valid.get("contact_name", ""),
-                contact_email=valid.get("contact_email", ""),
-                contact_phone=valid.get("contact_phone", ""),
-                preferred_channel=valid["preferred_channel"],
-                preferred_times=valid.get("preferred_times", ""),
-                consent=valid["consent"],
-                locality=locality,
-                point=point,
-                requester=request.user,
-                attachments=valid.get("attachments", []),
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        # A Django ValidationError of the service becomes a 400 in geo.api.exception_handler.
+        created = justice_request_create(
+            attention=valid["attention"],
+            situation=valid.get("situation", ""),
+            narrative=valid["narrative"],
+            parties=valid.get("parties", ""),
+            contact_name=valid.get("contact_name", ""),
+            contact_email=valid.get("contact_email", ""),
+            contact_phone=valid.get("contact_phone", ""),
+            preferred_channel=valid["preferred_channel"],
+            preferred_times=valid.get("preferred_times", ""),
+            consent=valid["consent"],
+            locality=locality,
+            point=point,
+            requester=request.user,
+            attachments=valid.get("attachments", []),
+        )
         return Response(JusticeRequestTrackSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
-class JusticeRequestTrackView(APIView):
-    """The status of a request, for the holder of its tracking code."""
+class JusticeRequestTrackView(ThrottleMessageMixin, APIView):
+    """The status of a request, for the holder of its tracking code (lookups throttled: the code is a
+    bearer secret, so guessing it must be slow)."""
 
     authentication_classes = AUTHENTICATION
     permission_classes = [AllowAny]
+    throttle_classes = [TrackThrottle]
 
     @extend_schema(
         tags=[TAG],
         summary="Seguimiento de una solicitud de justicia virtual",
-        responses={200: JusticeRequestTrackSerializer, 404: OpenApiResponse(OpenApiTypes.OBJECT)},
+        responses={
+            200: JusticeRequestTrackSerializer,
+            404: OpenApiResponse(OpenApiTypes.OBJECT),
+            429: OpenApiResponse(OpenApiTypes.OBJECT),
+        },
     )
     def get(self, request, tracking_code: str):
         found = (

@@ -4,17 +4,15 @@ Scoped by locality through justice.access (roles from reports.access): a request
 answers 404, as if it did not exist. Analysts and moderators have no access.
 """
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reports.api.common import AUTHENTICATION, as_drf_error
+from reports.api.common import AUTHENTICATION
 
 from .. import access
 from ..models import ServicePoint
@@ -109,22 +107,18 @@ class StaffJusticeRequestTransitionView(StaffBase):
             office = ServicePoint.objects.current().filter(pk=data["office"]).first()
             if office is None:
                 raise ValidationError({"office": "No existe ese punto de servicio vigente."})
-        try:
-            justice_request_transition(
-                request=found,
-                actor=request.user,
-                to_status=data["status"],
-                note=data.get("note", ""),
-                appointment_at=data.get("appointment_at"),
-                appointment_place=data.get("appointment_place", ""),
-                appointment_link=data.get("appointment_link", ""),
-                referred_to=data.get("referred_to", ""),
-                office=office,
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
+        # Django ValidationError / PermissionDenied of the service become 400 / 403 (geo.api.exception_handler).
+        justice_request_transition(
+            request=found,
+            actor=request.user,
+            to_status=data["status"],
+            note=data.get("note", ""),
+            appointment_at=data.get("appointment_at"),
+            appointment_place=data.get("appointment_place", ""),
+            appointment_link=data.get("appointment_link", ""),
+            referred_to=data.get("referred_to", ""),
+            office=office,
+        )
         return Response(StaffJusticeRequestSerializer(self.get_request(pk)).data)
 
 

@@ -10,12 +10,12 @@ loaded earlier from a CSV and absent from this file are withdrawn.
 
 import csv
 import io
-import math
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
-from geo.spatial import in_bogota_extent, looks_swapped, make_point
+from geo.spatial import BOGOTA_EXTENT, check_lonlat, make_point
 
 from ..models import Dataset, ServiceKind
 from .base import (
@@ -33,18 +33,6 @@ from .base import (
 
 REQUIRED = ("kind", "code", "name", "address", "lat", "lon")
 OPTIONAL = ("phone", "schedule", "email", "website", "data_year")
-
-
-def _coordinate(raw: str, field: str, line: int) -> float:
-    try:
-        value = float(raw.replace(",", ".")) if raw else math.nan
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise DirectoryImportError(
-            f"Línea {line}: {field} «{raw}» no es un número en grados decimales (p. ej. 4.5981). (Bad number.)"
-        )
-    return value
 
 
 def read_csv(path: str) -> list[ServiceRow]:
@@ -78,14 +66,11 @@ def read_csv(path: str) -> list[ServiceRow]:
             )
         if not values["code"] or not values["name"]:
             raise DirectoryImportError(f"Línea {line}: faltan code o name. (Missing code or name.)")
-        lat = _coordinate(values["lat"], "lat", line)
-        lon = _coordinate(values["lon"], "lon", line)
-        if looks_swapped(lon, lat):
-            raise DirectoryImportError(f"Línea {line}: lat y lon parecen invertidas. (lat/lon swapped.)")
-        if not in_bogota_extent(lon, lat):
-            raise DirectoryImportError(
-                f"Línea {line}: el punto (lat {lat}, lon {lon}) está fuera de Bogotá. (Outside Bogotá.)"
-            )
+        try:
+            # Range, finiteness, swapped pairs and Bogotá's extent, before any geometry is built.
+            lon, lat = check_lonlat(values["lon"], values["lat"], extent=BOGOTA_EXTENT)
+        except ValidationError as exc:
+            raise DirectoryImportError(f"Línea {line}: {' '.join(exc.messages)} (Bad coordinates.)") from exc
         year = values.get("data_year", "")
         if year and not (year.isdigit() and 1990 <= int(year) <= 2100):
             raise DirectoryImportError(f"Línea {line}: data_year «{year}» no es un año. (Bad year.)")

@@ -1,14 +1,16 @@
-"""Reads of the maps app: heatmap cells/points, hot spots (Gi*) and unit statistics."""
+"""Reads of the maps app: heatmaps, hot spots (Gi*), statistics, vector tiles, layers, exports and
+the boundaries of the pages. Every query the maps app runs lives in this package."""
 
 from .heatmap import heatmap_cells, heatmap_points
 from .hotspots import hotspot_cells
-from .stats import category_counts, unit_stats, weekly_counts
+from .stats import category_counts, open_reports_summary, unit_stats, weekly_counts
 
 __all__ = [
     "category_counts",
     "heatmap_cells",
     "heatmap_points",
     "hotspot_cells",
+    "open_reports_summary",
     "unit_stats",
     "weekly_counts",
 ]

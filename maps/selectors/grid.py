@@ -1,9 +1,13 @@
 """Grid counts from the rollup (maps_reportcell) and binning into square or hexagonal cells.
 
-Cells are defined in EPSG:9377 (metres). A square cell of size s covers
-[i·s, (i+1)·s) × [j·s, (j+1)·s). A hexagon (pointy-top) has the same area as the square of side s
-(edge = s·√(2/(3√3)) ≈ 0.620·s), with axial coordinates (q, r). Base cells of the rollup (100 m) are
-assigned whole to the hexagon containing their centre, so hexagon edges are exact to ±50 m.
+The rollup counts reports per node of the public grid (reports.visibility: the exact point snapped
+to public_grid_metres() g in EPSG:9377; node (i, j) sits at (i·g, j·g)), so every cell computed here
+depends on the public point alone. A square output cell (a, b) of size s (a multiple of g) holds the
+nodes with floor(i·g / s) = a: it covers [a·s − g/2, (a+1)·s − g/2) × [b·s − g/2, (b+1)·s − g/2),
+the union of those nodes' public-grid cells, so the cell and the public points of its reports can
+never be combined into a smaller area. A hexagon (pointy-top) has the same area as the square of
+side s (edge = s·√(2/(3√3)) ≈ 0.620·s), with axial coordinates (q, r); each node goes whole to the
+hexagon containing it.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
-from ..filters import MapFilters, ViewerScope, public_min_count
-from ..models import ROLLUP_CELL_METRES
+from reports.visibility import ViewerScope, public_grid_metres, public_min_count
+
+from ..filters import MapFilters, rollup_where
 
 HEX_EDGE_FACTOR = math.sqrt(2 / (3 * math.sqrt(3)))
 SQRT3 = math.sqrt(3)
@@ -23,70 +28,38 @@ SQRT3 = math.sqrt(3)
 
 @dataclass
 class BaseCells:
-    """Counts per 100 m base cell: x, y are cell indices; n the count; privileged marks cells whose
-    rows all belong to the caller's full-detail scope (never suppressed)."""
+    """Counts per public-grid node: x, y are node indices (metres = index · public_grid_metres());
+    n the count; privileged marks nodes whose rows all belong to the caller's full-detail scope
+    (never suppressed)."""
 
     x: np.ndarray
     y: np.ndarray
     n: np.ndarray
-    n_public_points: np.ndarray  # non-sensitive count (what may become a public heat point)
     privileged: np.ndarray
 
 
-def rollup_where(filters: MapFilters, scope: ViewerScope) -> tuple[str, dict, str]:
-    """SQL conditions on maps_reportcell: (where_sql, params, privileged_sql), as filters.report_where."""
-    clauses = ["true"]
-    params: dict = {}
-    if filters.locality:
-        clauses.append("locality_code = ANY(%(locality)s)")
-        params["locality"] = list(filters.locality)
-    if filters.upz:
-        clauses.append("upz_code = ANY(%(upz)s)")
-        params["upz"] = list(filters.upz)
-    if filters.category:
-        clauses.append("category_id IN (SELECT id FROM reports_category WHERE code = ANY(%(category)s))")
-        params["category"] = list(filters.category)
-    if filters.date_from:
-        clauses.append("day >= %(date_from)s")
-        params["date_from"] = filters.date_from
-    if filters.date_to:
-        clauses.append("day <= %(date_to)s")
-        params["date_to"] = filters.date_to
-    if scope.full:
-        privileged = "true"
-    elif scope.locality_codes:
-        params["own"] = list(scope.locality_codes)
-        privileged = "locality_code = ANY(%(own)s)"
-        clauses.append(f"(public OR {privileged})")
-    else:
-        privileged = "false"
-        clauses.append("public")
-    return " AND ".join(clauses), params, privileged
-
-
 def base_cells(filters: MapFilters, scope: ViewerScope) -> BaseCells:
-    """Counts per 100 m base cell (EPSG:9377) from the rollup, with the caller's visibility rules."""
-    where, params, privileged = rollup_where(filters, scope)
+    """Counts per public-grid node (EPSG:9377) from the rollup, with the caller's visibility rules
+    (sensitive categories only where the caller has full detail)."""
+    rows = rollup_where(filters, scope, points=True)
     # Raw SQL: a grouped read of the rollup with a boolean aggregate the ORM cannot name as cleanly;
-    # `where` is assembled above from fixed fragments, values are parameters.
+    # `where` is assembled from fixed fragments, values are parameters.
     sql = f"""
-        SELECT cell_x, cell_y, sum(n)::int, (sum(n) FILTER (WHERE NOT sensitive))::int,
-               bool_and({privileged})
-        FROM maps_reportcell WHERE {where}
+        SELECT cell_x, cell_y, sum(n)::int, bool_and({rows.privileged})
+        FROM maps_reportcell WHERE {rows.where}
         GROUP BY cell_x, cell_y
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
+        cursor.execute(sql, rows.query_params())
+        fetched = cursor.fetchall()
+    if not fetched:
         empty = np.empty(0, dtype=np.int64)
-        return BaseCells(empty, empty, empty, empty, np.empty(0, dtype=bool))
-    x, y, n, npub, priv = zip(*rows, strict=True)
+        return BaseCells(empty, empty, empty, np.empty(0, dtype=bool))
+    x, y, n, priv = zip(*fetched, strict=True)
     return BaseCells(
         np.array(x, dtype=np.int64),
         np.array(y, dtype=np.int64),
         np.array(n, dtype=np.int64),
-        np.array([v or 0 for v in npub], dtype=np.int64),
         np.array(priv, dtype=bool),
     )
 
@@ -103,10 +76,13 @@ class Binned:
     privileged: np.ndarray
 
 
-def bin_keys(shape: str, size: float, cx: np.ndarray, cy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Output-cell indices of points (cx, cy) in EPSG:9377 metres."""
+def bin_keys(shape: str, size: float, ix: np.ndarray, iy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Output-cell indices of public-grid nodes (ix, iy) (see the module docstring)."""
+    grid = public_grid_metres()
     if shape == "square":
-        return np.floor(cx / size).astype(np.int64), np.floor(cy / size).astype(np.int64)
+        # Integer arithmetic: a node on a cell edge belongs to exactly one cell, without float doubt.
+        return (ix * grid) // int(size), (iy * grid) // int(size)
+    cx, cy = ix * float(grid), iy * float(grid)
     edge = size * HEX_EDGE_FACTOR
     q = (SQRT3 / 3 * cx - cy / 3) / edge
     r = (2 / 3 * cy) / edge
@@ -122,10 +98,8 @@ def bin_keys(shape: str, size: float, cx: np.ndarray, cy: np.ndarray) -> tuple[n
 
 
 def bin_cells(cells: BaseCells, shape: str, size: float) -> Binned:
-    """Aggregate base cells into output cells of `size` metres (square or hex)."""
-    cx = (cells.x + 0.5) * ROLLUP_CELL_METRES
-    cy = (cells.y + 0.5) * ROLLUP_CELL_METRES
-    a, b = bin_keys(shape, size, cx, cy)
+    """Aggregate public-grid nodes into output cells of `size` metres (square or hex)."""
+    a, b = bin_keys(shape, size, cells.x, cells.y)
     if len(a) == 0:
         return Binned(shape, size, a, b, a, np.empty(0, dtype=bool))
     keys = np.stack([a, b], axis=1)
@@ -138,9 +112,11 @@ def bin_cells(cells: BaseCells, shape: str, size: float) -> Binned:
 
 
 def cell_polygons(shape: str, size: float, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Rings (k, vertices, 2) of the output cells in EPSG:9377 metres (closed)."""
+    """Rings (k, vertices, 2) of the output cells in EPSG:9377 metres (closed); squares are shifted by
+    half a public-grid cell so their edges run along public-grid cell edges (module docstring)."""
     if shape == "square":
-        x0, y0 = a * size, b * size
+        half = public_grid_metres() / 2
+        x0, y0 = a * size - half, b * size - half
         return np.stack(
             [
                 np.stack([x0, y0], 1),
@@ -158,14 +134,6 @@ def cell_polygons(shape: str, size: float, a: np.ndarray, b: np.ndarray) -> np.n
     return np.stack(
         [cx[:, None] + edge * np.cos(angles)[None, :], cy[:, None] + edge * np.sin(angles)[None, :]], axis=2
     )
-
-
-def cell_centres(shape: str, size: float, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Centres of output cells in EPSG:9377 metres."""
-    if shape == "square":
-        return (a + 0.5) * size, (b + 0.5) * size
-    edge = size * HEX_EDGE_FACTOR
-    return edge * SQRT3 * (a + b / 2), edge * 1.5 * b
 
 
 _TRANSFORMERS: dict = {}

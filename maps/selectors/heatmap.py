@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..filters import MapFilters, ViewerScope
-from ..models import ROLLUP_CELL_METRES
+from reports.visibility import ViewerScope, public_grid_metres
+
+from ..filters import MapFilters
 from .grid import (
     base_cells,
     bin_cells,
@@ -19,7 +20,8 @@ def heatmap_cells(*, filters: MapFilters, scope: ViewerScope, cell: int, shape: 
     """GeoJSON FeatureCollection (EPSG:4326, 6 decimals) of cells of `cell` metres (EPSG:9377).
 
     Each feature: id "<shape>:<a>:<b>", properties count and intensity (count / max shown count, 0..1).
-    Cells below k are dropped for callers without full detail; `meta.suppressed_cells` says how many.
+    Counted from public points (reports.visibility); cells below k are left out for callers without
+    full detail (`meta.suppressed_cells` says how many, not where).
     """
     binned = bin_cells(base_cells(filters, scope), shape, float(cell))
     hidden = suppression_mask(binned.n, binned.privileged, scope)
@@ -56,23 +58,22 @@ def heatmap_cells(*, filters: MapFilters, scope: ViewerScope, cell: int, shape: 
 
 
 def heatmap_points(*, filters: MapFilters, scope: ViewerScope) -> dict:
-    """[lat, lon, weight] per 100 m base cell centre, for Leaflet.heat; weight = count / max (0..1).
+    """[lat, lon, weight] per public-grid node (the public point of its reports), for Leaflet.heat;
+    weight = count / max (0..1).
 
-    Public callers: sensitive categories are left out entirely and cells below k dropped; locality
+    Public callers: sensitive categories are left out entirely and nodes below k dropped; locality
     staff get every report in their localities; analysts get everything.
     """
     cells = base_cells(filters, scope)
-    # Sensitive reports count as points only where the caller has full detail.
-    n = cells.n if scope.full else np.where(cells.privileged, cells.n, cells.n_public_points)
+    n = cells.n
     hidden = suppression_mask(n, cells.privileged, scope) | (n == 0)
     keep = ~hidden
     n = n[keep]
     points: list = []
     if len(n):
         top = float(n.max())
-        lon, lat = to_lonlat(
-            (cells.x[keep] + 0.5) * ROLLUP_CELL_METRES, (cells.y[keep] + 0.5) * ROLLUP_CELL_METRES
-        )
+        grid = float(public_grid_metres())
+        lon, lat = to_lonlat(cells.x[keep] * grid, cells.y[keep] * grid)
         points = [
             [round(float(la), 6), round(float(lo), 6), round(float(w) / top, 4)]
             for la, lo, w in zip(lat, lon, n, strict=True)
@@ -80,7 +81,7 @@ def heatmap_points(*, filters: MapFilters, scope: ViewerScope) -> dict:
     return {
         "points": points,
         "meta": {
-            "cell_metres": ROLLUP_CELL_METRES,
+            "cell_metres": public_grid_metres(),
             "total": int(n.sum()) if len(n) else 0,
             "max_count": int(n.max()) if len(n) else 0,
             "suppressed_cells": int((hidden & (cells.n > 0)).sum()),

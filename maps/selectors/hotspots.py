@@ -13,6 +13,9 @@ Method
   not_significant. With correction="fdr" (default) significance uses the Benjamini–Hochberg
   procedure over all cells, which keeps the share of false discoveries at alpha across thousands of
   cells; correction="none" compares each p with alpha.
+- Callers without full detail: counts come from public points without sensitive categories
+  (reports.visibility), cells below k count as empty before anything is computed, and only cells
+  with at least k reports are listed. The output is thus a function of the listed cells alone.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ import math
 
 import numpy as np
 
-from ..filters import MapFilters, ViewerScope
+from reports.visibility import ViewerScope
+
+from ..filters import MapFilters
 from .grid import base_cells, bin_cells, cell_polygons, suppression_mask, to_lonlat
 
 SQUARE_NEIGHBOURS = [(di, dj) for di in (-1, 0, 1) for dj in (-1, 0, 1)]
@@ -108,18 +113,20 @@ def hotspot_cells(
     alpha: float = 0.05,
     correction: str = "fdr",
 ) -> dict:
-    """GeoJSON FeatureCollection (EPSG:4326) of study-area cells with z_score, p_value and class.
+    """GeoJSON FeatureCollection (EPSG:4326) of cells with count, z_score, p_value and class.
 
-    `count` is null (and `suppressed` true) where it is below k for a caller without full detail;
-    the cell's z-score is still shown because it summarises the neighbourhood, not the cell alone.
+    Full detail: every study-area cell. Otherwise cells below k are treated as empty and only cells
+    with at least k reports are listed (`suppressed` stays in the properties, always false).
     """
     binned = bin_cells(base_cells(filters, scope), shape, float(cell))
+    below_k = suppression_mask(binned.n, binned.privileged, scope)
+    ba, bb, bn = binned.a[~below_k], binned.b[~below_k], binned.n[~below_k]
     offsets = SQUARE_NEIGHBOURS if shape == "square" else HEX_NEIGHBOURS
-    a, b, n, _empty = _study_area(binned.a, binned.b, binned.n, offsets)
-    privileged = np.concatenate([binned.privileged, np.ones(len(a) - len(binned.a), dtype=bool)])
+    a, b, n, empty = _study_area(ba, bb, bn, offsets)
     z, p = getis_ord_gi_star(a, b, n, offsets)
     significant = benjamini_hochberg(p, alpha) if correction == "fdr" else p <= alpha
-    hidden = suppression_mask(n, privileged, scope) & (n > 0)
+    listed = ~empty if scope.is_public else np.ones(len(n), dtype=bool)
+    a, b, n, z, p, significant = a[listed], b[listed], n[listed], z[listed], p[listed], significant[listed]
     features = []
     if len(n):
         rings = cell_polygons(shape, float(cell), a, b)
@@ -139,8 +146,8 @@ def hotspot_cells(
                         "coordinates": [[[float(x), float(y)] for x, y in zip(lon[k], lat[k], strict=True)]],
                     },
                     "properties": {
-                        "count": None if hidden[k] else int(n[k]),
-                        "suppressed": bool(hidden[k]),
+                        "count": int(n[k]),
+                        "suppressed": False,
                         "z_score": round(float(z[k]), 4),
                         "p_value": round(float(p[k]), 6),
                         "class": klass,

@@ -19,10 +19,14 @@ from datetime import date, timedelta
 from django.db import connection
 from django.utils import timezone
 
-from ..filters import MapFilters, ViewerScope, public_min_count, report_where
-from .grid import rollup_where
+from reports.models import OPEN_STATUSES, Report
+from reports.visibility import ViewerScope, public_min_count
+
+from ..filters import MapFilters, report_where, rollup_where
 
 DEFAULT_DAYS = 365
+# An open report older than this many days is counted as overdue on the dashboard.
+OPEN_OVERDUE_DAYS = 15
 
 
 def _period(filters: MapFilters) -> MapFilters:
@@ -36,9 +40,10 @@ def _sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from: dat
     """(sql, params) reading the previous period (from `previous_from`) and `filters`' own period."""
     unit = "l.code" if level == "locality" else "u.code"
     unit_locality = "l.code"
-    where, params, privileged = report_where(filters.with_period(previous_from, filters.date_to), scope)
+    rows = report_where(filters.with_period(previous_from, filters.date_to), scope, points=False)
     if level == "upz":
-        where += " AND u.code IS NOT NULL"
+        rows = rows.and_where("u.code IS NOT NULL")
+    where, privileged = rows.where, rows.privileged
     if level == "locality":
         population = """
             LEFT JOIN LATERAL (
@@ -80,7 +85,7 @@ def _sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from: dat
         FROM a {population}
         ORDER BY a.unit
     """  # noqa: S608
-    return sql, params
+    return sql, rows.query_params()
 
 
 def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope) -> dict:
@@ -92,10 +97,10 @@ def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope) -> dict:
     params.update(start=start, end_year=filters.date_to.year)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        fetched = cursor.fetchall()
     k = public_min_count()
     units = []
-    for code, name, n, prev_n, resolved, median_s, privileged, population in rows:
+    for code, name, n, prev_n, resolved, median_s, privileged, population in fetched:
         suppress = not scope.full and not privileged and n < k
         hide_change = suppress or (not scope.full and not privileged and prev_n < k)
         row = {
@@ -132,8 +137,8 @@ def category_counts(*, filters: MapFilters, scope: ViewerScope, limit: int = 10)
     [{code, name_es, name_en, count, suppressed}]; counts below k are nulled for callers without full
     detail (the category stays listed so the order is still informative).
     """
-    where, params, privileged = rollup_where(filters, scope)
-    params["limit"] = int(limit)
+    rows = rollup_where(filters, scope, points=False)
+    where, privileged, params = rows.where, rows.privileged, rows.query_params(limit=int(limit))
     # Raw SQL: grouped read of the rollup with the same visibility fragment as the heatmap.
     sql = f"""
         SELECT c.code, c.name_es, c.name_en, sum(rc.n)::int AS n, bool_and({privileged})
@@ -170,7 +175,8 @@ def weekly_counts(*, filters: MapFilters, scope: ViewerScope) -> list[dict]:
     only the days inside the period. Counts below k are nulled for
     callers without full detail.
     """
-    where, params, privileged = rollup_where(filters, scope)
+    rows = rollup_where(filters, scope, points=False)
+    where, privileged, params = rows.where, rows.privileged, rows.query_params()
     # Raw SQL: generate_series fills empty weeks; the ORM cannot left-join a series.
     sql = f"""
         WITH w AS (
@@ -197,3 +203,40 @@ def weekly_counts(*, filters: MapFilters, scope: ViewerScope) -> list[dict]:
         hide = not scope.full and not priv and 0 < n < k
         out.append({"week_start": week, "count": None if hide else n, "suppressed": hide})
     return out
+
+
+def open_reports_summary(*, locality_code: str, filters: MapFilters, scope: ViewerScope) -> dict:
+    """Reports of one locality still open now, among those received in the filtered period.
+
+    {open, overdue (open for more than OPEN_OVERDUE_DAYS days), median_open_days, suppressed}.
+    Public callers: public reports only; figures below k are nulled.
+    """
+    privileged = scope.has_full_detail(locality_code)
+    reports = Report.objects.filter(locality__code=locality_code)
+    if not privileged:
+        reports = reports.public()
+    reports = filters.apply(reports).filter(status__in=OPEN_STATUSES)
+    sql, params = reports.values("created_at").query.sql_with_params()
+    now = timezone.now()
+    # Raw SQL: the median age needs percentile_cont, which the ORM has no aggregate for; the inner
+    # query is the ORM's own (filters and visibility written once).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT count(*),
+                   count(*) FILTER (WHERE s.created_at < %s),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM %s - s.created_at))
+            FROM ({sql}) s
+            """,  # noqa: S608
+            [now - timedelta(days=OPEN_OVERDUE_DAYS), now, *params],
+        )
+        total, overdue, median_s = cursor.fetchone()
+    k = public_min_count()
+    hide = not privileged and total < k
+    return {
+        "open": None if hide else total,
+        "overdue": None if hide or (not privileged and overdue < k) else overdue,
+        "median_open_days": None if hide or median_s is None else round(float(median_s) / 86400, 1),
+        "overdue_days": OPEN_OVERDUE_DAYS,
+        "suppressed": hide,
+    }

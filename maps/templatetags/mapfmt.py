@@ -2,7 +2,7 @@
 
 from django import template
 
-from maps.pagemaps import fmt
+from maps.rendering import fmt
 
 register = template.Library()
 

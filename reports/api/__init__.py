@@ -3,3 +3,5 @@
 public.py: categories, public GeoJSON list, creation, nearby, reporter tracking view, supports.
 staff.py: the staff workbench. auth.py: tokens, session login/logout, citizen sign-up.
 """
+
+from . import schema  # noqa: E402,F401  (registers the OpenAPI extensions)

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -106,17 +106,45 @@ class TokenView(ThrottleMessageMixin, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+CSRF_MISSING = (
+    "Falta el token CSRF o no coincide. Pida primero GET /api/auth/login/ (deja la cookie csrftoken) y "
+    "envíe su valor en la cabecera X-CSRFToken."
+)
+
+
 @method_decorator(ensure_csrf_cookie, name="dispatch")
 class LoginView(ThrottleMessageMixin, APIView):
-    """Session login for the web (sets the session and CSRF cookies)."""
+    """Session login for the web (sets the session and CSRF cookies).
+
+    The POST must carry the CSRF token even though the caller is not signed in yet: otherwise another
+    site could sign a visitor into an account of its choosing (login CSRF). DRF's SessionAuthentication
+    only checks CSRF for authenticated users, so the view checks it itself.
+    """
 
     authentication_classes = [SessionAuthentication]
     permission_classes = [AllowAny]
     throttle_classes = [AuthThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(summary="Iniciar sesión (web)", request=CredentialsSerializer, responses={200: ME_SHAPE})
+    @extend_schema(
+        summary="Obtener la cookie CSRF antes de iniciar sesión (web)",
+        request=None,
+        responses={204: None},
+    )
+    def get(self, request):
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Iniciar sesión (web)",
+        description="Requiere la cabecera X-CSRFToken con el valor de la cookie csrftoken (ver GET).",
+        request=CredentialsSerializer,
+        responses={200: ME_SHAPE},
+    )
     def post(self, request):
+        try:
+            SessionAuthentication().enforce_csrf(request)
+        except exceptions.PermissionDenied:
+            raise exceptions.PermissionDenied(CSRF_MISSING) from None
         user = _check(request)
         login(request._request, user)
         return Response(me_payload(user))

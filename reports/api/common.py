@@ -1,7 +1,8 @@
-"""Pieces shared by the reports API views: authentication order, error mapping, permission, pagination."""
+"""Pieces shared by the reports API views: authentication order, permission, pagination.
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers
+A Django ValidationError raised by a service becomes a 400 in geo.api.exception_handler.
+"""
+
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
@@ -12,13 +13,6 @@ from ..throttles import ThrottleMessageMixin
 
 # Token first: an anonymous request to a protected endpoint gets 401 with WWW-Authenticate: Token.
 AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
-
-
-def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    """A Django ValidationError from a service as a field-level DRF 400."""
-    if hasattr(exc, "error_dict"):
-        return serializers.ValidationError(exc.message_dict)
-    return serializers.ValidationError({"detail": exc.messages})
 
 
 class IsInstitutional(BasePermission):

@@ -6,7 +6,6 @@ the staff handling the report.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -15,13 +14,14 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    inline_serializer,
 )
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from geo.parsers import FormParser, JSONParser, MultiPartParser
 from geo.spatial import make_point
 
 from .. import selectors, services
@@ -38,10 +38,16 @@ from ..serializers import (
     SupportInputSerializer,
     SupportOutputSerializer,
 )
-from ..throttles import ReportCreateAnonThrottle, SupportThrottle, ThrottleMessageMixin
+from ..throttles import (
+    ReportCreateAnonThrottle,
+    SupportAnonPerReportThrottle,
+    SupportThrottle,
+    ThrottleMessageMixin,
+    TrackThrottle,
+)
 
 # Token first: an anonymous request to a protected endpoint gets 401 with WWW-Authenticate: Token.
-from .common import AUTHENTICATION, BaseView, ReportPagination, as_drf_error
+from .common import AUTHENTICATION, BaseView, ReportPagination
 
 # --- categories ------------------------------------------------------------------------------------------
 
@@ -204,20 +210,17 @@ class ReportListCreateView(ThrottleMessageMixin, generics.ListAPIView):
         payload = ReportCreateInputSerializer(data=data)
         payload.is_valid(raise_exception=True)
         values = payload.validated_data
-        try:
-            report = services.report_create(
-                category=values["category"],
-                description=values["description"],
-                location=values["location"],
-                occurred_at=values.get("occurred_at") or timezone.now(),
-                channel=values["channel"],
-                reporter=request.user,
-                contact=values.get("contact"),
-                photos=values.get("photos", ()),
-                device_id=request.META.get("HTTP_X_DEVICE_ID"),
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from None
+        report = services.report_create(
+            category=values["category"],
+            description=values["description"],
+            location=values["location"],
+            occurred_at=values.get("occurred_at") or timezone.now(),
+            channel=values["channel"],
+            reporter=request.user,
+            contact=values.get("contact"),
+            photos=values.get("photos", ()),
+            device_id=request.META.get("HTTP_X_DEVICE_ID"),
+        )
         report = selectors.report_by_tracking_code(code=report.tracking_code)
         body = ReportDetailSerializer(report, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -239,7 +242,16 @@ class ReportNearbyView(BaseView):
             OpenApiParameter("category", OpenApiTypes.STR, required=True),
             OpenApiParameter("radius", OpenApiTypes.INT, required=False, description="metros"),
         ],
-        responses=NearbyReportSerializer(many=True),
+        responses=inline_serializer(
+            "NearbyReportCollection",
+            {
+                "type": serializers.ChoiceField(choices=["FeatureCollection"]),
+                "features": serializers.ListField(child=NearbyReportSerializer()),
+                "radius_m": serializers.IntegerField(help_text="Radio usado, en metros."),
+                "days": serializers.IntegerField(help_text="Ventana de días considerada."),
+                "sensitive": serializers.BooleanField(help_text="true: categoría sensible, lista vacía."),
+            },
+        ),
         examples=[
             OpenApiExample(
                 "Cercanos",
@@ -303,6 +315,7 @@ class ReportTrackView(BaseView):
     """The reporter's view, opened by the tracking code (a bearer secret)."""
 
     permission_classes = [AllowAny]
+    throttle_classes = [TrackThrottle]
 
     @extend_schema(
         summary="Seguimiento de un reporte (vista de quien reportó)",
@@ -310,7 +323,8 @@ class ReportTrackView(BaseView):
         description=(
             "Quien tiene el código de seguimiento ve su reporte completo: punto exacto, historial, respuestas "
             "públicas y fotos. El código es secreto (no aparece en ninguna salida pública). Los datos de "
-            "contacto nunca se devuelven aquí (solo al personal que atiende el reporte)."
+            "contacto nunca se devuelven aquí (solo al personal que atiende el reporte). Consultas limitadas "
+            "por conexión (THROTTLE_TRACK, 60/hour) para que el código no se pueda adivinar."
         ),
         responses={200: ReportDetailSerializer, 404: OpenApiResponse(description="Código inexistente")},
     )
@@ -338,13 +352,15 @@ class ReportPublicDetailView(BaseView):
 
 class ReportSupportView(BaseView):
     permission_classes = [AllowAny]
-    throttle_classes = [SupportThrottle]
+    throttle_classes = [SupportThrottle, SupportAnonPerReportThrottle]
 
     @extend_schema(
         summary="Apoyar un reporte («a mí también me pasa»)",
         description=(
             "Uno por cuenta, o por dispositivo para anónimos (cabecera X-Device-Id o campo device_id; se guarda "
-            "solo su HMAC). Repetir no suma: responde 200 con created=false. La primera vez, 201."
+            "solo su HMAC). Repetir no suma: responde 200 con created=false. La primera vez, 201. Los apoyos "
+            "anónimos a un mismo reporte desde una misma conexión tienen además un límite diario "
+            "(THROTTLE_SUPPORT_ANON_REPORT, 5/day): inventar identificadores de dispositivo no suma más."
         ),
         request=SupportInputSerializer,
         parameters=[
@@ -359,10 +375,7 @@ class ReportSupportView(BaseView):
         payload = SupportInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         device_id = request.META.get("HTTP_X_DEVICE_ID") or payload.validated_data.get("device_id")
-        try:
-            _, created = services.support_add(report=report, user=request.user, device_id=device_id)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from None
+        _, created = services.support_add(report=report, user=request.user, device_id=device_id)
         body = SupportOutputSerializer(
             {"id": report.pk, "support_count": report.support_count, "created": created}
         )

@@ -3,7 +3,6 @@
 Out-of-scope reports answer 404, never 403, so staff of one locality cannot learn others exist.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -28,7 +27,7 @@ from ..serializers import (
 from ..throttles import ThrottleMessageMixin
 
 # Token first: an anonymous request to a protected endpoint gets 401 with WWW-Authenticate: Token.
-from .common import AUTHENTICATION, BaseView, IsInstitutional, ReportPagination, as_drf_error
+from .common import AUTHENTICATION, BaseView, IsInstitutional, ReportPagination
 
 # --- staff workbench --------------------------------------------------------------------------------------
 
@@ -97,12 +96,9 @@ class StaffTransitionView(StaffReportMixin, BaseView):
         duplicate_of = Report.objects.filter(pk=duplicate_pk).first() if duplicate_pk else None
         if duplicate_pk and duplicate_of is None:
             raise serializers.ValidationError({"duplicate_of": ["No existe un reporte con ese id."]})
-        try:
-            report = services.report_transition(
-                report=report, actor=request.user, duplicate_of=duplicate_of, **values
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from None
+        report = services.report_transition(
+            report=report, actor=request.user, duplicate_of=duplicate_of, **values
+        )
         return Response(self.detail(report))
 
 
@@ -119,16 +115,13 @@ class StaffDuplicateView(StaffReportMixin, BaseView):
         original = Report.objects.filter(pk=payload.validated_data["duplicate_of"]).first()
         if original is None:
             raise serializers.ValidationError({"duplicate_of": ["No existe un reporte con ese id."]})
-        try:
-            report = services.report_transition(
-                report=report,
-                actor=request.user,
-                to_status="duplicate",
-                duplicate_of=original,
-                note=payload.validated_data["note"],
-            )
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from None
+        report = services.report_transition(
+            report=report,
+            actor=request.user,
+            to_status="duplicate",
+            duplicate_of=original,
+            note=payload.validated_data["note"],
+        )
         return Response(self.detail(report))
 
 
@@ -142,10 +135,7 @@ class StaffRespondView(StaffReportMixin, BaseView):
         report = self.get_report(pk)
         payload = RespondInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            response = services.report_respond(report=report, author=request.user, **payload.validated_data)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from None
+        response = services.report_respond(report=report, author=request.user, **payload.validated_data)
         return Response(ResponseOutputSerializer(response).data, status=status.HTTP_201_CREATED)
 
 
@@ -162,8 +152,5 @@ class StaffHideView(StaffReportMixin, BaseView):
         report = self.get_report(pk)
         payload = HideInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            report = services.report_hide(report=report, actor=request.user, **payload.validated_data)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from None
+        report = services.report_hide(report=report, actor=request.user, **payload.validated_data)
         return Response({"id": report.pk, "hidden": report.hidden})

@@ -9,28 +9,23 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, serializers
-from .renderers import Open311JSONRenderer, Open311XMLRenderer, open311_exception_handler
+from . import schema, selectors, serializers
+from .renderers import Open311JSONRenderer, Open311XMLRenderer, SuffixNegotiation, open311_exception_handler
+from .schema import ERRORS
 from .services import open311_client_for_key, open311_request_create
 
 TAG = ["Open311 GeoReport v2"]
-ERRORS = OpenApiResponse(
-    OpenApiTypes.OBJECT,
-    description="Lista de errores del estándar: [{code, description}] (XML: <errors><error>).",
-    examples=[
-        OpenApiExample(
-            "Clave inválida",
-            value=[{"code": 403, "description": "api_key inválida o revocada."}],
-            status_codes=["403"],
-        )
-    ],
-)
+
+
+def _body(request) -> dict:
+    """The parsed body as a mapping ({} when a JSON body is a list or a scalar)."""
+    return request.data if hasattr(request.data, "get") else {}
 
 
 class HasOpen311ApiKey(permissions.BasePermission):
@@ -42,9 +37,11 @@ class HasOpen311ApiKey(permissions.BasePermission):
     )
 
     def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS:
+        if request.method in permissions.SAFE_METHODS or not hasattr(view, request.method.lower()):
+            # A method the view does not implement must reach DRF's 405, not a key check (403).
             return True
-        key = request.data.get("api_key") or request.query_params.get("api_key")
+        # The key may come in the body (as the spec shows) or in the query string; both count alike.
+        key = _body(request).get("api_key") or request.query_params.get("api_key")
         client = open311_client_for_key(key if isinstance(key, str) else None)
         if client is None:
             return False
@@ -58,6 +55,7 @@ class Open311View(APIView):
     authentication_classes: list = []
     permission_classes = [HasOpen311ApiKey]
     renderer_classes = [Open311JSONRenderer, Open311XMLRenderer]
+    content_negotiation_class = SuffixNegotiation
     parser_classes = [FormParser, MultiPartParser, JSONParser]
     xml_root = "response"
     xml_item: str | None = None
@@ -73,6 +71,11 @@ class Open311View(APIView):
 FORMAT_PARAM = OpenApiParameter(
     "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["json", "xml"], description="json o xml"
 )
+JURISDICTION_PARAM = OpenApiParameter(
+    "jurisdiction_id",
+    OpenApiTypes.STR,
+    description=f"Opcional; si se envía, «{serializers.JURISDICTION_ID}».",
+)
 
 
 class DiscoveryView(Open311View):
@@ -82,7 +85,7 @@ class DiscoveryView(Open311View):
         tags=TAG,
         summary="Descubrimiento del servicio (GeoReport v2)",
         parameters=[FORMAT_PARAM],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: schema.DISCOVERY},
     )
     def get(self, request, fmt=None):
         url = request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": "json"}))
@@ -99,8 +102,8 @@ class ServiceListView(Open311View):
     @extend_schema(
         tags=TAG,
         summary="Servicios (categorías de reporte)",
-        parameters=[FORMAT_PARAM, OpenApiParameter("jurisdiction_id", OpenApiTypes.STR)],
-        responses={200: OpenApiTypes.OBJECT, 400: ERRORS},
+        parameters=[FORMAT_PARAM, JURISDICTION_PARAM],
+        responses={200: schema.ServiceDocument(many=True), 404: ERRORS},
         examples=[
             OpenApiExample(
                 "Servicio",
@@ -130,10 +133,11 @@ class ServiceDefinitionView(Open311View):
     @extend_schema(
         tags=TAG,
         summary="Definición de un servicio: atributos que acepta POST requests",
-        parameters=[FORMAT_PARAM],
-        responses={200: OpenApiTypes.OBJECT, 404: ERRORS},
+        parameters=[FORMAT_PARAM, JURISDICTION_PARAM],
+        responses={200: schema.ServiceDefinitionDocument, 404: ERRORS},
     )
     def get(self, request, service_code, fmt=None):
+        serializers.check_jurisdiction(request.query_params.get("jurisdiction_id"))
         category = selectors.open311_service(service_code)
         if category is None:
             raise exceptions.NotFound(
@@ -176,7 +180,7 @@ class RequestListView(Open311View):
             "Extensiones: `locality` y `upz` ({code, name})."
         ),
         parameters=[FORMAT_PARAM, serializers.RequestsQuerySerializer],
-        responses={200: OpenApiTypes.OBJECT, 400: ERRORS},
+        responses={200: schema.RequestDocument(many=True), 400: ERRORS, 404: ERRORS},
         examples=[OpenApiExample("Solicitud", value=[REQUESTS_EXAMPLE], response_only=True)],
     )
     def get(self, request, fmt=None):
@@ -195,13 +199,14 @@ class RequestListView(Open311View):
         ),
         parameters=[FORMAT_PARAM],
         request=serializers.RequestCreateSerializer,
-        responses={201: OpenApiTypes.OBJECT, 400: ERRORS, 403: ERRORS},
+        responses={201: schema.CreatedDocument(many=True), 400: ERRORS, 403: ERRORS, 404: ERRORS},
         examples=[
             OpenApiExample(
                 "Creada",
                 value=[
                     {
                         "service_request_id": "1234",
+                        "token": "1234",
                         "service_notice": "Reporte recibido por Ciudadanos Activos. …",
                         "account_id": None,
                         "tracking_code": "K7Q2MX9P4B",
@@ -213,6 +218,7 @@ class RequestListView(Open311View):
         ],
     )
     def post(self, request, fmt=None):
+        serializers.check_jurisdiction(_body(request).get("jurisdiction_id"))
         payload = serializers.RequestCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
@@ -231,14 +237,54 @@ class RequestDetailView(Open311View):
     @extend_schema(
         tags=TAG,
         summary="Una solicitud pública por su service_request_id (id público)",
-        parameters=[FORMAT_PARAM],
-        responses={200: OpenApiTypes.OBJECT, 404: ERRORS},
+        parameters=[FORMAT_PARAM, JURISDICTION_PARAM],
+        responses={200: schema.RequestDocument(many=True), 404: ERRORS},
         examples=[OpenApiExample("Solicitud", value=[REQUESTS_EXAMPLE], response_only=True)],
     )
     def get(self, request, service_request_id, fmt=None):
+        serializers.check_jurisdiction(request.query_params.get("jurisdiction_id"))
         report = selectors.open311_request(int(service_request_id))
         if report is None:
             raise exceptions.NotFound(
-                f"No hay una solicitud pública con service_request_id «{service_request_id}». Revise el número."
+                f"No hay una solicitud con service_request_id «{service_request_id}». Revise el número."
             )
         return Response([serializers.request_document(report)])
+
+
+class TokenView(Open311View):
+    xml_root = "service_requests"
+    xml_item = "request"
+
+    @extend_schema(
+        tags=TAG,
+        summary="service_request_id de un token",
+        description=(
+            "Todos los servicios son en tiempo real: POST requests devuelve el service_request_id de "
+            "inmediato y el token es ese mismo número. Un token desconocido da 404."
+        ),
+        parameters=[FORMAT_PARAM, JURISDICTION_PARAM],
+        responses={200: schema.TokenDocument(many=True), 404: ERRORS},
+    )
+    def get(self, request, token, fmt=None):
+        serializers.check_jurisdiction(request.query_params.get("jurisdiction_id"))
+        report = selectors.open311_request(int(token)) if token.isdigit() and len(token) <= 18 else None
+        if report is None:
+            raise exceptions.NotFound(
+                f"No hay una solicitud con el token «{token}». Use el token que devolvió POST requests."
+            )
+        return Response([serializers.token_document(report)])
+
+
+class UnknownPathView(Open311View):
+    """Anything else under v2/: the spec's error list (404) in the suffix's format, not an HTML page."""
+
+    permission_classes: list = []
+    schema = None  # not an endpoint: left out of the OpenAPI document
+
+    def _not_found(self, request, *args, **kwargs):
+        raise exceptions.NotFound(
+            "Recurso desconocido. Use discovery, services, services/<código>, requests, "
+            "requests/<id> o tokens/<token>, terminados en .json o .xml."
+        )
+
+    get = post = put = patch = delete = _not_found

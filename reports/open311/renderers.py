@@ -10,8 +10,11 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 from rest_framework import exceptions
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from reports.text import strip_xml_forbidden
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 # Child element names for lists nested inside an item.
@@ -31,7 +34,8 @@ def _text(value) -> str:
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
         return value.isoformat()
-    return str(value)
+    # Text stored before input stripped these characters (or from other tables) must not break XML.
+    return strip_xml_forbidden(str(value))
 
 
 def _append(parent: ET.Element, tag: str, value) -> None:
@@ -88,6 +92,26 @@ class Open311XMLRenderer(BaseRenderer):
         root = getattr(view, "xml_root", "response")
         item = getattr(view, "xml_item", None)
         return to_xml(data, root=root, item=item)
+
+
+class SuffixNegotiation(BaseContentNegotiation):
+    """The URL suffix alone picks the format (.json or .xml), whatever the Accept header says.
+
+    GeoReport v2 defines the format by the suffix; clients send all sorts of Accept headers (a
+    browser's text/html, a library's application/json on a .xml URL) and must not get 406.
+    Without a suffix (an unknown path) the answer is JSON.
+    """
+
+    def select_parser(self, request, parsers):
+        return DefaultContentNegotiation().select_parser(request, parsers)
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wanted = format_suffix or "json"
+        for renderer in renderers:
+            if renderer.format == wanted:
+                return renderer, renderer.media_type
+        renderer = renderers[0]
+        return renderer, renderer.media_type
 
 
 def _messages(detail, prefix: str = "") -> list[str]:

@@ -1,7 +1,8 @@
 """Reads for Open311 GeoReport v2: services from categories, service requests from public reports.
 
-Only `Report.objects.public()` is ever read here, so hidden, rejected and duplicate reports never
-reach an Open311 client; which fields of a report are shown is decided in `serializers.py`.
+Public reports plus rejected and duplicate ones (served as `closed` with a note, without description
+or point, so a client that filed them learns their fate instead of a 404); hidden reports never
+reach an Open311 client. Which fields of a report are shown is decided in `serializers.py`.
 """
 
 from dataclasses import dataclass
@@ -10,11 +11,14 @@ from datetime import datetime, timedelta
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from reports.models import CLOSED_STATUSES, OPEN_STATUSES, Category, Report, Response
+from reports import visibility
+from reports.models import CLOSED_STATUSES, OPEN_STATUSES, Category, Report, Response, Status
 
 # The spec: "the default query should return requests from the last 90 days", at most 1000.
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
+# Not public, yet shown to Open311 clients as closed requests (see the module docstring).
+OPEN311_CLOSED_NOT_PUBLIC = (Status.REJECTED, Status.DUPLICATE)
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,10 @@ def open311_service(code: str) -> Category | None:
 
 def _requests_base() -> QuerySet[Report]:
     public_responses = Response.objects.filter(public=True).order_by("-created_at", "-id")
+    # Every status is served (rejected/duplicate as closed); only moderation keeps a report away.
     return (
-        Report.objects.public()
-        .select_related("category", "locality", "upz")
+        Report.objects.filter(visibility.unmoderated_q())
+        .select_related("category", "locality", "upz", "duplicate_of")
         .prefetch_related(Prefetch("responses", queryset=public_responses, to_attr="public_responses"))
     )
 
@@ -79,5 +84,5 @@ def request_window(filters: RequestFilters, *, now: datetime | None = None) -> t
 
 
 def open311_request(pk: int) -> Report | None:
-    """The public report whose public id (the service_request_id) is `pk`, or None."""
+    """The report served as service_request_id `pk` (public, rejected or duplicate; not hidden), or None."""
     return _requests_base().filter(pk=pk).first()

@@ -9,6 +9,10 @@ Output rules for a service request (a public report), the same as the public API
   `description` (it may describe victims; it is for the handling staff only).
 - Photos are not published (only the reporter and the staff see them), so `media_url` is never set.
 - Nothing about the reporter (account, contact, device) is ever part of a document.
+- A rejected or duplicate report is not public (no point, no description anywhere public), yet the
+  client that filed it must learn what happened: it is served as `closed` with a fixed status note
+  (the duplicate's note names the original when that one is public), without description, point or
+  the moderation reason. Hidden reports are not served at all.
 - `locality` and `upz` ({code, name}) are extensions to the spec.
 """
 
@@ -17,11 +21,12 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
+from reports import visibility
 from reports.models import OPEN_STATUSES, Category, Entity, Report, Status
 
-from .selectors import DEFAULT_WINDOW, MAX_RESULTS, RequestFilters
+from .selectors import DEFAULT_WINDOW, MAX_RESULTS, OPEN311_CLOSED_NOT_PUBLIC, RequestFilters
 
 SPECIFICATION_URL = "http://wiki.open311.org/GeoReport_v2"
 # Single jurisdiction served here; clients may omit jurisdiction_id or send this value.
@@ -61,7 +66,9 @@ def parse_w3c_datetime(value: str, *, end_of_day: bool = False) -> datetime:
     """Parse a W3C datetime ('2026-01-31T08:00:00-05:00', '…Z', or a date '2026-01-31').
 
     A '+' offset that arrived unencoded in a query string (read as a space) is restored. Naive values
-    and dates are taken in Bogotá time; a date alone means the start (or end) of that day.
+    and dates are taken in Bogotá time; a date alone means the start (or end) of that day. Years
+    outside FIRST_YEAR..LAST_YEAR raise ValueError (0001-01-01 or 9999-12-31 would overflow
+    datetime arithmetic in time-zone conversion and the 90-day window).
     """
     text = value.strip().replace(" ", "+")
     parsed = parse_datetime(text) if "T" in text else None
@@ -70,9 +77,18 @@ def parse_w3c_datetime(value: str, *, end_of_day: bool = False) -> datetime:
         if day is None:
             raise ValueError(text)
         parsed = datetime.combine(day, time.max if end_of_day else time.min)
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValueError(text)
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
+
+
+# Dates accepted from clients: far beyond any report, far within what datetime arithmetic survives.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+DATE_HINT = (
+    f"Use el formato W3C, p. ej. 2026-01-31T08:00:00-05:00, con un año entre {FIRST_YEAR} y {LAST_YEAR}."
+)
 
 
 def _split(value: str) -> list[str]:
@@ -80,9 +96,9 @@ def _split(value: str) -> list[str]:
 
 
 def check_jurisdiction(value) -> None:
-    """Refuse a jurisdiction_id other than Bogotá's (the parameter is optional)."""
-    if value and value.strip() != JURISDICTION_ID:
-        raise serializers.ValidationError(
+    """Refuse a jurisdiction_id other than Bogotá's with 404, as the spec says (the parameter is optional)."""
+    if value and str(value).strip() != JURISDICTION_ID:
+        raise exceptions.NotFound(
             {"jurisdiction_id": [f"Jurisdicción desconocida. Omita el parámetro o use «{JURISDICTION_ID}»."]}
         )
 
@@ -124,10 +140,7 @@ class RequestsQuerySerializer(serializers.Serializer):
                 try:
                     bounds[field] = parse_w3c_datetime(raw, end_of_day=end_of_day)
                 except ValueError:
-                    errors[field] = [
-                        f"Fecha inválida «{raw}». Use el formato W3C, p. ej. 2026-01-31T08:00:00-05:00 "
-                        "o 2026-01-31T13:00:00Z."
-                    ]
+                    errors[field] = [f"Fecha inválida «{raw}». {DATE_HINT}"]
         start, end = bounds.get("start_date"), bounds.get("end_date")
         if start and end:
             if start > end:
@@ -154,7 +167,10 @@ ATTRIBUTE_KEY = re.compile(r"^attribute\[(?P<code>[\w-]+)\](\[\])?$")
 class RequestCreateSerializer(serializers.Serializer):
     """POST requests parameters (application/x-www-form-urlencoded, as the spec says; JSON accepted)."""
 
-    api_key = serializers.CharField(help_text="Clave emitida por el administrador (issue_open311_key).")
+    # Checked (in the body or the query string) by the view's permission before this runs.
+    api_key = serializers.CharField(
+        required=False, help_text="Clave emitida por el administrador (issue_open311_key); o en la URL."
+    )
     jurisdiction_id = serializers.CharField(required=False, allow_blank=True)
     service_code = serializers.CharField()
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
@@ -172,20 +188,21 @@ class RequestCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         check_jurisdiction(attrs.get("jurisdiction_id"))
-        if attrs.get("lat") is None or attrs.get("long") is None:
-            message = "Envíe lat y long (grados decimales, EPSG:4326) del lugar."
-            if attrs.get("address_string") or attrs.get("address_id"):
-                message += " Este servicio no geocodifica direcciones (address_string/address_id)."
-            raise serializers.ValidationError({"lat": [message]})
         category = open311_category(attrs["service_code"])
         if category is None:
-            raise serializers.ValidationError(
+            # The spec: an unknown service_code is a 404, like an unknown jurisdiction_id.
+            raise exceptions.NotFound(
                 {
                     "service_code": [
                         f"No existe el servicio «{attrs['service_code']}». Consulte GET services.json."
                     ]
                 }
             )
+        if attrs.get("lat") is None or attrs.get("long") is None:
+            message = "Envíe lat y long (grados decimales, EPSG:4326) del lugar."
+            if attrs.get("address_string") or attrs.get("address_id"):
+                message += " Este servicio no geocodifica direcciones (address_string/address_id)."
+            raise serializers.ValidationError({"lat": [message]})
         attrs["category"] = category
         attrs["attributes"] = self._attributes()
         return attrs
@@ -205,9 +222,7 @@ class RequestCreateSerializer(serializers.Serializer):
             try:
                 attributes[OCCURRED_AT] = parse_w3c_datetime(str(when))
             except ValueError:
-                errors[f"attribute[{OCCURRED_AT}]"] = [
-                    "Fecha inválida. Use el formato W3C, p. ej. 2026-01-31T08:00:00-05:00."
-                ]
+                errors[f"attribute[{OCCURRED_AT}]"] = [f"Fecha inválida. {DATE_HINT}"]
         consent = raw.get(CONTACT_CONSENT)
         if consent not in (None, ""):
             if str(consent).lower() not in ("true", "false"):
@@ -329,6 +344,13 @@ def _agency(report: Report) -> str:
 
 
 def _status_notes(report: Report) -> str:
+    if report.status == Status.REJECTED:
+        return "Cerrada: rechazada por no cumplir las condiciones de uso de la plataforma."
+    if report.status == Status.DUPLICATE:
+        original = report.duplicate_of
+        if original is not None and not original.hidden and original.status not in OPEN311_CLOSED_NOT_PUBLIC:
+            return f"Cerrada: duplicada de la solicitud {original.pk}, que sigue su trámite."
+        return "Cerrada: duplicada de otra solicitud."
     responses = getattr(report, "public_responses", None)
     if responses is None:
         responses = list(report.responses.filter(public=True).order_by("-created_at", "-id")[:1])
@@ -347,6 +369,8 @@ def _unit(code: str, name: str) -> dict:
 def request_document(report: Report) -> dict:
     """One service request (a public report) with the spec's field names and the privacy rules above."""
     category = report.category
+    # Rejected and duplicate reports are listed as closed, without their text or place.
+    withheld = report.status in OPEN311_CLOSED_NOT_PUBLIC
     expected = report.created_at + timedelta(days=category.response_days)
     address = f"Localidad {report.locality.name}"
     if report.upz is not None:
@@ -357,7 +381,7 @@ def request_document(report: Report) -> dict:
         "status_notes": _status_notes(report),
         "service_name": category_name(category),
         "service_code": category.code,
-        "description": None if category.sensitive else report.description,
+        "description": None if withheld else visibility.public_description_of(report),
         "agency_responsible": _agency(report),
         "service_notice": None,
         "requested_datetime": _w3c(report.created_at),
@@ -365,8 +389,8 @@ def request_document(report: Report) -> dict:
         "expected_datetime": _w3c(expected),
         "address": address,
     }
-    public_point = report.public_location
-    if public_point is not None and not category.sensitive:
+    public_point = None if withheld else visibility.public_point_of(report)
+    if public_point is not None:
         document["lat"] = round(public_point.y, 6)
         document["long"] = round(public_point.x, 6)
     document["locality"] = _unit(report.locality.code, report.locality.name)
@@ -377,12 +401,19 @@ def request_document(report: Report) -> dict:
 def created_document(report: Report, *, notice: str) -> dict:
     """POST requests answer: the public service_request_id, a notice, and (extension) the tracking code.
 
-    The tracking code goes to the submitting client only, as it would to a citizen filing on the web,
+    `token` is the service_request_id itself: every service is real-time, so there is nothing to wait
+    for, and clients that always follow tokens still work. The tracking code goes to the submitting client only, as it would to a citizen filing on the web,
     so the person can follow their report in full at /api/reports/<tracking_code>/.
     """
     return {
         "service_request_id": str(report.pk),
+        "token": str(report.pk),
         "service_notice": notice,
         "account_id": None,
         "tracking_code": report.tracking_code,
     }
+
+
+def token_document(report: Report) -> dict:
+    """GET tokens/<token>: the request id behind a token (the same number, every service is real-time)."""
+    return {"service_request_id": str(report.pk), "token": str(report.pk)}

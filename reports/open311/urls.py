@@ -21,4 +21,7 @@ urlpatterns = [
         api.RequestDetailView.as_view(),
         name="request",
     ),
+    re_path(r"^v2/tokens/(?P<token>[^/]{1,100})" + FORMAT, api.TokenView.as_view(), name="token"),
+    # Last: any other path under v2/ gets the spec's error list (XML when it ends in .xml), not HTML.
+    re_path(r"^v2/(?P<rest>.*?)(?:\.(?P<fmt>json|xml))?$", api.UnknownPathView.as_view(), name="unknown"),
 ]

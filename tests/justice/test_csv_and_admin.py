@@ -52,12 +52,13 @@ def test_a_semicolon_file_of_another_kind_leaves_the_first_kind_alone(territory,
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("casa_justicia,X,Casa,KR 1,abc,-74.07\n", "Línea 2: lat «abc» no es un número"),
-        ("casa_justicia,X,Casa,KR 1,1e400,-74.07\n", "Línea 2: lat"),
+        ("casa_justicia,X,Casa,KR 1,abc,-74.07\n", "Línea 2: lat debe ser un número"),
+        ("casa_justicia,X,Casa,KR 1,1e400,-74.07\n", "Línea 2: lat debe ser un número finito"),
+        ("casa_justicia,X,Casa,KR 1,,-74.07\n", "Línea 2: lat debe ser un número"),
         ("casa_justicia,X,Casa,KR 1,-74.07,4.62\n", "Línea 2: lat y lon parecen invertidas"),
         (
             "casa_justicia,X,Casa,KR 1,6.24,-75.58\n",
-            "Línea 2: el punto (lat 6.24, lon -75.58) está fuera de Bogotá",
+            "Línea 2: La longitud -75.58 está demasiado lejos de Bogotá",
         ),
         ("juzgado,X,Juzgado,KR 1,4.62,-74.07\n", "Línea 2: tipo «juzgado» desconocido"),
     ],

@@ -37,6 +37,23 @@ def cell_centre_lonlat(lon: float, lat: float, size: float) -> tuple[float, floa
     return metric_to_lonlat((x // size + 0.5) * size, (y // size + 0.5) * size)
 
 
+def public_lonlat(lon: float, lat: float, grid: float = 100) -> tuple[float, float]:
+    """The public point of (lon, lat): the nearest node of the public grid (EPSG:9377), as lon/lat."""
+    x, y = lonlat_to_metric(lon, lat)
+    return metric_to_lonlat(round(x / grid) * grid, round(y / grid) * grid)
+
+
+def public_cell_centre_lonlat(lon: float, lat: float, size: float, grid: float = 100) -> tuple[float, float]:
+    """The centre of the public square cell of `size` metres holding the public point of (lon, lat):
+    cells are shifted by half a public-grid cell (maps.selectors.grid)."""
+    x, y = lonlat_to_metric(lon, lat)
+    nx, ny = round(x / grid) * grid, round(y / grid) * grid
+    half = grid / 2
+    return metric_to_lonlat(
+        ((nx + half) // size + 0.5) * size - half, ((ny + half) // size + 0.5) * size - half
+    )
+
+
 def add_reports(lonlats, category, *, created_at=None, **fields) -> list[Report]:
     """Bulk-create reports at (lon, lat) points with real locality/UPZ and public point."""
     located = locate_many(lonlats)

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from maps.pagemaps import NO_DATA, PALETTE
+from maps.rendering import NO_DATA, PALETTE
 
 # django_db: pytest-django sets up (and points the connections at) the test database only when some
 # selected test asks for a database; without it, running this file alone would use the dev database.

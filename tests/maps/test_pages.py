@@ -9,11 +9,11 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.utils import timezone
 
-from maps.pagemaps import Classes, coarsen_points, weekly_chart
+from maps.rendering import Classes, coarsen_points, weekly_chart
 from tests.factories import make_territory
 from tests.reports.factories import make_category, make_user
 
-from .h4a_support import add_reports, cell_centre_lonlat, refresh
+from .h4a_support import add_reports, public_cell_centre_lonlat, public_lonlat, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,9 @@ def heat_points(response) -> list:
 
 
 def latlon(lonlat, size=100, digits=6):
-    lon, lat = cell_centre_lonlat(*lonlat, size)
+    """Where a heat point of reports at `lonlat` is drawn: their public point (size 100) or the
+    centre of the coarser public cell holding it."""
+    lon, lat = public_lonlat(*lonlat) if size == 100 else public_cell_centre_lonlat(*lonlat, size)
     return round(lat, digits), round(lon, digits)
 
 

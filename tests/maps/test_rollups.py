@@ -1,4 +1,5 @@
-"""The rollup (maps_reportcell) agrees with a raw aggregate of reports_report, and refreshes."""
+"""The rollup (maps_reportcell) agrees with a raw aggregate of reports_report, and refreshes after
+report writes, never on reads."""
 
 from datetime import timedelta
 
@@ -8,10 +9,10 @@ from django.db import connection
 from django.utils import timezone
 
 from maps.models import ReportCell
-from maps.services import rollups_ensure_fresh, rollups_refresh
+from maps.services import _seen, rollups_refresh, rollups_refresh_if_due
 from reports.models import Report
 from tests.factories import make_territory
-from tests.reports.factories import make_category
+from tests.reports.factories import make_category, make_report
 
 from .h4a_support import add_reports
 
@@ -22,8 +23,8 @@ def _raw():
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT floor(ST_X(ST_Transform(location, 9377)) / 100)::int,
-                   floor(ST_Y(ST_Transform(location, 9377)) / 100)::int, count(*)
+            SELECT round(ST_X(ST_Transform(location, 9377)) / 100)::int,
+                   round(ST_Y(ST_Transform(location, 9377)) / 100)::int, count(*)
             FROM reports_report GROUP BY 1, 2 ORDER BY 1, 2
             """
         )
@@ -66,8 +67,36 @@ def test_incremental_refresh_touches_only_changed_days_and_command_runs(capsys):
     assert "completa" in capsys.readouterr().out
 
 
-def test_ensure_fresh_skips_when_recent():
+def test_rollup_cells_are_the_nodes_of_the_public_points():
+    make_territory()
+    hurto = make_category("hurto")
+    add_reports([(-74.0712 + i * 0.00037, 4.6213 + i * 0.00029) for i in range(30)], hurto)
+    rollups_refresh(full=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT round(ST_X(ST_Transform(public_location, 9377)) / 100)::int,"
+            " round(ST_Y(ST_Transform(public_location, 9377)) / 100)::int FROM reports_report ORDER BY 1, 2"
+        )
+        nodes = cursor.fetchall()
+    assert [r[:2] for r in _rollup()] == [tuple(n) for n in nodes]
+
+
+def test_refresh_if_due_skips_when_recent():
     make_territory()
     rollups_refresh(full=True)
-    assert rollups_ensure_fresh(max_age_seconds=3600) is False
-    assert rollups_ensure_fresh(max_age_seconds=0) is True
+    _seen["refreshed_at"] = None
+    assert rollups_refresh_if_due(max_age_seconds=3600) is False
+    assert rollups_refresh_if_due(max_age_seconds=0) is True
+
+
+def test_a_report_write_refreshes_the_rollup_on_commit(django_capture_on_commit_callbacks, settings):
+    make_territory()
+    hurto = make_category("hurto")
+    rollups_refresh(full=True)
+    settings.MAPS_ROLLUP_MAX_AGE_SECONDS = 0
+    _seen["refreshed_at"] = None
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        make_report(category=hurto, lonlat=(-74.07, 4.62))
+    assert len(callbacks) == 1
+    assert ReportCell.objects.count() == 1
+    assert sum(ReportCell.objects.values_list("n", flat=True)) == 1

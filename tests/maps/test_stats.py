@@ -106,9 +106,10 @@ def test_bad_level_is_400():
 
 
 def test_top_categories_and_weekly_counts_from_the_rollup(data):
-    from maps.filters import MapFilters, ViewerScope
+    from maps.filters import MapFilters
     from maps.selectors import category_counts, weekly_counts
     from maps.services import rollups_refresh
+    from reports.visibility import ViewerScope
 
     rina = make_category("rina")
     add_reports([NORTE] * 3, rina, created_at=local_dt(2026, 3, 17))

@@ -143,7 +143,7 @@ def test_over_full_point_tile_falls_back_to_counts(setup, monkeypatch):
     hurto, extorsion = setup
     add_reports([A, B], hurto)
     add_reports([A], extorsion)
-    monkeypatch.setattr("maps.tiles.MAX_POINT_FEATURES", 1)
+    monkeypatch.setattr("maps.selectors.tiles.MAX_POINT_FEATURES", 1)
     analyst = make_user("ana", role="analyst")
     features = decode(get(client_for(analyst), 14, *A))["reports"]["features"]
     assert sorted(f["properties"]["count"] for f in features) == [1, 2]

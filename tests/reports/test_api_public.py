@@ -78,7 +78,7 @@ def test_create_by_logged_in_citizen_links_account(territory, hurto, users):
         ({"location": "no es json"}, "location", "GeoJSON"),
         ({"category": "robo"}, "category", "desconocida"),
         ({"occurred_at": (timezone.now() + timedelta(days=1)).isoformat()}, "occurred_at", "futuro"),
-        ({"description": "a" * 2001}, "description", "máximo es 2000"),
+        ({"description": "a" * 4001}, "description", "máximo es 4000"),
         ({"description": ""}, "description", "descripción"),
         ({"contact": {"email": "no-es-correo"}}, "contact", ""),
         ({"channel": "open311"}, "channel", ""),
@@ -214,7 +214,7 @@ def test_tracking_view_shows_exact_history_and_public_responses(api, territory, 
     report_transition(report=report, actor=users["staff_01"], to_status="in_review", note="Revisando")
     report_respond(report=report, author=users["staff_01"], body="Enviamos patrulla")
     report_respond(report=report, author=users["staff_01"], body="Nota interna", public=False)
-    response = api.get(f"{URL}{report.tracking_code.lower()}/")
+    response = api.get(f"{URL}track/{report.tracking_code.lower()}/")
     assert response.status_code == 200
     data = response.json()
     assert data["location"]["coordinates"] == list(report.location.coords)

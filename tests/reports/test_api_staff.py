@@ -84,7 +84,7 @@ def test_workflow_through_api(reports, users):
     assert data["properties"]["first_response_at"] is not None
     answered = client.post(f"{url}responses/", {"body": "<b>Gracias</b>"}, format="json")
     assert answered.status_code == 201 and answered.json()["body"] == "<b>Gracias</b>"
-    tracked = client_for(None).get(f"/api/reports/{reports['north'].tracking_code}/").json()
+    tracked = client_for(None).get(f"/api/reports/track/{reports['north'].tracking_code}/").json()
     assert tracked["responses"][0]["body"] == "<b>Gracias</b>"
 
 

@@ -35,7 +35,13 @@ def test_staff_token_carries_role(api, users):
 
 def test_session_login_logout(users):
     client = APIClient(enforce_csrf_checks=True)
-    response = client.post("/api/auth/login/", {"username": "analista", "password": PASSWORD}, format="json")
+    assert client.get("/api/auth/login/").status_code == 204
+    response = client.post(
+        "/api/auth/login/",
+        {"username": "analista", "password": PASSWORD},
+        format="json",
+        headers={"X-CSRFToken": client.cookies["csrftoken"].value},
+    )
     assert response.status_code == 200 and response.json()["role"] == "analyst"
     assert client.get("/api/staff/reports/").status_code == 200
     csrf = client.cookies["csrftoken"].value

@@ -11,6 +11,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from defusedxml.ElementTree import fromstring as defused_fromstring
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -188,7 +189,12 @@ def test_unencoded_plus_offset_in_query_string_is_understood(api, territory, hur
         ({"start_date": "2025-01-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "end_date"),
         ({"status": "pendiente"}, "status"),
         ({"service_request_id": "12,K7Q2MX9P4B"}, "service_request_id"),
-        ({"jurisdiction_id": "medellin.gov.co"}, "jurisdiction_id"),
+        ({"start_date": "0001-01-01"}, "start_date"),
+        ({"start_date": "1899-12-31T23:00:00-05:00"}, "start_date"),
+        ({"end_date": "9999-12-31"}, "end_date"),
+        ({"end_date": "9999-12-31T23:59:59Z"}, "end_date"),
+        ({"start_date": "2101-01-01T00:00:00+14:00"}, "start_date"),
+        ({"service_code": "hurto\x00"}, "service_code"),
     ],
 )
 def test_bad_request_parameters_get_spec_errors(api, db, params, field):
@@ -332,20 +338,50 @@ def test_no_reporter_identity_or_contact_anywhere(api, territory, hurto):
             assert secret not in text
 
 
-def test_hidden_rejected_and_duplicate_reports_are_not_served(api, territory, hurto):
+def test_rejected_and_duplicate_requests_show_as_closed_with_a_note_and_nothing_private(
+    api, territory, hurto
+):
     visible = make_report(category=hurto)
     hidden = make_report(category=hurto)
-    rejected = make_report(category=hurto)
-    duplicate = make_report(category=hurto)
-    Report.objects.filter(pk=hidden.pk).update(hidden=True)
-    Report.objects.filter(pk=rejected.pk).update(status="rejected")
+    rejected = make_report(category=hurto, description="Texto ofensivo de spam")
+    duplicate = make_report(category=hurto, description="Me robaron en la esquina otra vez")
+    Report.objects.filter(pk=hidden.pk).update(hidden=True, moderation_reason="datos personales")
+    Report.objects.filter(pk=rejected.pk).update(status="rejected", moderation_reason="spam de Juan")
     Report.objects.filter(pk=duplicate.pk).update(status="duplicate", duplicate_of=visible)
     _, documents = _get_json(api, "requests", status="open,closed")
+    assert _ids(documents) == {sid(visible), sid(rejected), sid(duplicate)}
+    _, documents = _get_json(api, "requests", status="open")
     assert _ids(documents) == {sid(visible)}
     codes = ",".join(sid(r) for r in (hidden, rejected, duplicate))
-    assert _get_json(api, "requests", service_request_id=codes)[1] == []
-    for report in (hidden, rejected, duplicate):
-        assert api.get(f"{BASE}/requests/{sid(report)}.json").status_code == 404
+    _, documents = _get_json(api, "requests", service_request_id=codes)
+    by_id = {d["service_request_id"]: d for d in documents}
+    assert set(by_id) == {sid(rejected), sid(duplicate)}  # moderation-hidden stays out
+    assert by_id[sid(rejected)]["status"] == "closed"
+    assert "rechazada" in by_id[sid(rejected)]["status_notes"]
+    assert (
+        by_id[sid(duplicate)]["status_notes"]
+        == f"Cerrada: duplicada de la solicitud {visible.pk}, que sigue su trámite."
+    )
+    for report in (rejected, duplicate):
+        response, (document,) = _get_json(api, f"requests/{sid(report)}")
+        assert response.status_code == 200 and document["status"] == "closed"
+        # Not public: no text, no point, and never the moderation reason.
+        assert document["description"] is None
+        assert "lat" not in document and "long" not in document
+        body = json.dumps(document) + api.get(f"{BASE}/requests/{sid(report)}.xml").content.decode()
+        for secret in ("spam de Juan", "Texto ofensivo", "otra vez", report.tracking_code):
+            assert secret not in body
+        _, root = _get_xml(api, f"requests/{sid(report)}")
+        assert root.findtext("request/status") == "closed" and root.find("request/lat") is None
+    assert api.get(f"{BASE}/requests/{sid(hidden)}.json").status_code == 404
+
+
+def test_duplicate_of_a_non_public_request_does_not_name_it(api, territory, hurto):
+    original, duplicate = make_report(category=hurto), make_report(category=hurto)
+    Report.objects.filter(pk=original.pk).update(hidden=True)
+    Report.objects.filter(pk=duplicate.pk).update(status="duplicate", duplicate_of=original)
+    (document,) = _get_json(api, f"requests/{sid(duplicate)}")[1]
+    assert document["status_notes"] == "Cerrada: duplicada de otra solicitud."
 
 
 # --- POST requests ----------------------------------------------------------------------------------
@@ -430,12 +466,11 @@ def test_post_swapped_coordinates_are_explained(api, territory, hurto, client_ke
 @pytest.mark.parametrize(
     "change, field",
     [
-        ({"service_code": "no-existe"}, "service_code"),
         ({"lat": ""}, "lat"),
-        ({"description": "x" * 2001}, "description"),
+        ({"description": "x" * 4001}, "description"),
         ({"attribute[occurred_at]": "ayer"}, "attribute[occurred_at]"),
         ({"attribute[color]": "rojo"}, "attribute[color]"),
-        ({"jurisdiction_id": "cali.gov.co"}, "jurisdiction_id"),
+        ({"attribute[occurred_at]": "0001-01-01T00:00:00Z"}, "attribute[occurred_at]"),
     ],
 )
 def test_post_bad_parameters(api, territory, hurto, client_key, change, field):
@@ -528,3 +563,185 @@ def test_post_media_url_is_not_downloaded_and_the_notice_says_so(api, territory,
     (created,) = json.loads(response.content)
     assert "media_url no se descargó" in created["service_notice"]
     assert not Report.objects.get(pk=created["service_request_id"]).photos.exists()
+
+
+# --- interoperability (issue 7) ---------------------------------------------------------------------
+
+# NUL is left out: DRF refuses it (400) and PostgreSQL cannot store it, so it never reaches output.
+XML_FORBIDDEN_SAMPLES = "\x1b\x0b\x0c\x01\x08\x1f\ufffe"
+
+
+def test_control_characters_are_stripped_at_input(api, territory, hurto, client_key):
+    text = f"Robo{XML_FORBIDDEN_SAMPLES} en\tla\nesquina"
+    response = _post(api, **_payload(api_key=client_key, description=text))
+    assert response.status_code == 201, response.content
+    (created,) = json.loads(response.content)
+    # Tab and newline are legal XML and kept; the forbidden ones are gone from what is stored.
+    assert Report.objects.get(pk=created["service_request_id"]).description == "Robo en\tla\nesquina"
+    # The same input path serves the web and app channels (reports.services.report_create).
+    assert make_report(category=hurto, description=f"a{XML_FORBIDDEN_SAMPLES}\x00b").description == "ab"
+    assert _post(api, **_payload(api_key=client_key, description="a\x00b")).status_code == 400
+
+
+def test_a_stored_control_character_does_not_break_the_xml(api, territory, hurto):
+    report = make_report(category=hurto)
+    other = make_report(category=hurto)
+    # As stored before input stripped them: the output must still be a well-formed document.
+    Report.objects.filter(pk=report.pk).update(description=f"Robo{XML_FORBIDDEN_SAMPLES}!")
+    response = api.get(f"{BASE}/requests.xml")
+    assert response.status_code == 200
+    root = defused_fromstring(response.content)
+    texts = {r.findtext("service_request_id"): r.findtext("description") for r in root.findall("request")}
+    assert texts == {sid(report): "Robo!", sid(other): other.description}
+    assert json.loads(api.get(f"{BASE}/requests.json").content)  # JSON escapes them: still valid
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/html,application/xhtml+xml", "image/png"])
+def test_format_follows_the_suffix_whatever_the_accept_header(api, territory, hurto, accept):
+    make_report(category=hurto)
+    response = api.get(f"{BASE}/requests.xml", HTTP_ACCEPT=accept)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/xml")
+    assert defused_fromstring(response.content).tag == "service_requests"
+    response = api.get(f"{BASE}/services.json", HTTP_ACCEPT="text/xml")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert isinstance(json.loads(response.content), list)
+
+
+@pytest.mark.parametrize(
+    "path", ["nada.xml", "requests/abc.xml", "services.csv", "requests/1/extra.xml", "", "discovery"]
+)
+def test_unknown_paths_answer_the_error_list(api, db, path):
+    response = api.get(f"{BASE}/{path}")
+    assert response.status_code == 404
+    if path.endswith(".xml"):
+        root = defused_fromstring(response.content)
+        assert root.tag == "errors" and root.findtext("error/code") == "404"
+    else:
+        assert response["Content-Type"].startswith("application/json")
+        (error,) = json.loads(response.content)
+        assert error["code"] == 404 and "Recurso desconocido" in error["description"]
+
+
+def test_api_key_in_the_query_string_works_like_in_the_body(api, territory, hurto, client_key):
+    payload = _payload()
+    response = api.post(
+        f"{BASE}/requests.json?{urlencode({'api_key': client_key})}",
+        urlencode(payload),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 201, response.content
+    bad = api.post(
+        f"{BASE}/requests.json?api_key=otra",
+        urlencode(payload),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert bad.status_code == 403
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"jurisdiction_id": "cali.gov.co"}, "jurisdiction_id"),
+        ({"service_code": "no-existe"}, "service_code"),
+    ],
+)
+def test_post_unknown_jurisdiction_or_service_is_404(api, territory, hurto, client_key, change, field):
+    for fmt in ("json", "xml"):
+        response = _post(api, fmt, **_payload(api_key=client_key, **change))
+        assert response.status_code == 404, response.content
+        if fmt == "json":
+            assert json.loads(response.content)[0]["description"].startswith(f"{field}:")
+        else:
+            assert defused_fromstring(response.content).findtext("error/code") == "404"
+    assert Report.objects.count() == 0
+
+
+@pytest.mark.parametrize("path", ["services", "services/hurto", "requests", "requests/{id}", "tokens/{id}"])
+def test_unknown_jurisdiction_on_reads_is_404(api, territory, hurto, path):
+    report = make_report(category=hurto)
+    path = path.format(id=report.pk)
+    assert _get_json(api, path, jurisdiction_id="bogota.gov.co")[0].status_code == 200
+    response, errors = _get_json(api, path, jurisdiction_id="medellin.gov.co")
+    assert response.status_code == 404
+    assert errors[0]["description"].startswith("jurisdiction_id:")
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "post"])
+@pytest.mark.parametrize("path", ["discovery", "services", "services/hurto", "requests/1", "tokens/1"])
+def test_read_only_endpoints_answer_other_methods_with_405(api, territory, hurto, method, path):
+    for fmt in ("json", "xml"):
+        response = getattr(api, method)(
+            f"{BASE}/{path}.{fmt}", "x=1", content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code == 405, (path, method, response.status_code)
+        if fmt == "xml":
+            assert defused_fromstring(response.content).findtext("error/code") == "405"
+        else:
+            assert json.loads(response.content)[0]["code"] == 405
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+def test_requests_collection_refuses_put_and_delete_with_405(api, db, method):
+    assert getattr(api, method)(f"{BASE}/requests.json").status_code == 405
+
+
+def test_descriptions_of_4000_characters_are_accepted(api, territory, hurto, client_key):
+    text = ("robo " * 800).strip() + "!"
+    assert len(text) == 4000
+    response = _post(api, **_payload(api_key=client_key, description=text))
+    assert response.status_code == 201, response.content
+    (created,) = json.loads(response.content)
+    assert len(Report.objects.get(pk=created["service_request_id"]).description) == 4000
+    response = _post(api, **_payload(api_key=client_key, description="y" * 4001))
+    assert response.status_code == 400
+    assert "4000" in json.loads(response.content)[0]["description"]
+
+
+def test_tokens_map_to_the_request_id(api, territory, hurto, client_key):
+    (created,) = json.loads(_post(api, **_payload(api_key=client_key)).content)
+    token = created["token"]
+    assert token == created["service_request_id"] and token != created["tracking_code"]
+    response, documents = _get_json(api, f"tokens/{token}")
+    assert response.status_code == 200
+    assert documents == [{"service_request_id": created["service_request_id"], "token": token}]
+    response, root = _get_xml(api, f"tokens/{token}")
+    assert root.tag == "service_requests"
+    assert root.findtext("request/service_request_id") == created["service_request_id"]
+    assert root.findtext("request/token") == token
+    for unknown in ("999999999", "K7Q2MX9P4B", created["tracking_code"]):
+        response, errors = _get_json(api, f"tokens/{unknown}")
+        assert response.status_code == 404 and errors[0]["code"] == 404
+
+
+def test_dates_at_the_edges_of_the_accepted_range_work(api, territory, hurto):
+    make_report(category=hurto)
+    for params in ({"start_date": "1900-01-01"}, {"end_date": "2100-12-31T23:59:59-05:00"}):
+        response, documents = _get_json(api, "requests", **params)
+        assert response.status_code == 200 and documents == []
+
+
+def test_openapi_describes_open311_answers_as_arrays(api, db):
+    schema = json.loads(api.get("/api/schema/", {"format": "json"}).content)
+    cases = {
+        "/open311/v2/services.{fmt}": ("get", "200"),
+        "/open311/v2/requests.{fmt}": ("get", "200"),
+        "/open311/v2/requests/{service_request_id}.{fmt}": ("get", "200"),
+        "/open311/v2/tokens/{token}.{fmt}": ("get", "200"),
+    }
+    for path, (method, code) in cases.items():
+        operation = schema["paths"][path][method]
+        body = operation["responses"][code]["content"]["application/json"]["schema"]
+        assert body["type"] == "array", path
+        errors = operation["responses"]["404"]["content"]["application/json"]["schema"]
+        assert errors["type"] == "array", path
+    created = schema["paths"]["/open311/v2/requests.{fmt}"]["post"]["responses"]["201"]
+    assert created["content"]["application/json"]["schema"]["type"] == "array"
+    assert not any("{rest}" in path for path in schema["paths"])
+
+
+def test_error_descriptions_echoing_input_stay_well_formed_xml(api, db):
+    response = api.get(f"{BASE}/requests.xml", {"status": "abierto\x1b\x0b"})
+    assert response.status_code == 400
+    root = defused_fromstring(response.content)
+    assert root.tag == "errors" and "abierto" in root.findtext("error/description")

@@ -42,7 +42,7 @@ MATRIX = [
         None,
         expect(rest=200),
     ),
-    ("tracking view", "get", "/api/reports/{r01_code}/", None, expect(rest=200)),
+    ("tracking view", "get", "/api/reports/track/{r01_code}/", None, expect(rest=200)),
     ("public detail", "get", "/api/reports/{r01}/", None, expect(rest=200)),
     ("support", "post", "/api/reports/{r01}/supports/", lambda ctx: {"device_id": "tel"}, expect(rest=201)),
     (

@@ -95,8 +95,8 @@ def test_description_is_stripped_limited_and_html_kept_as_text(territory, hurto)
     report = _create(hurto, description="  <b>robo</b> <script>alert(1)</script>  ")
     assert report.description == "<b>robo</b> <script>alert(1)</script>"
     with pytest.raises(ValidationError) as exc:
-        _create(hurto, description="x" * 2001)
-    assert "2001" in exc.value.message_dict["description"][0]
+        _create(hurto, description="x" * 4001)
+    assert "4001" in exc.value.message_dict["description"][0]
     with pytest.raises(ValidationError):
         _create(hurto, description="   ")
 

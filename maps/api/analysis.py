@@ -1,8 +1,9 @@
 """Analysis endpoints: heatmap, hot spots and statistics. Thin views over maps.selectors.
 
 Access: anyone may call them (AllowAny); what is aggregated depends on the caller
-(maps.filters.ViewerScope): public reports with small-count suppression for the public, full detail
-of their localities for locality staff, everything for analysts and admins.
+(reports.visibility.ViewerScope): the public form for the public, full detail of their localities
+for locality staff, everything for analysts and admins. They only read: the rollup they use is
+refreshed after report writes (maps.services).
 """
 
 from drf_spectacular.types import OpenApiTypes
@@ -11,10 +12,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors
-from .filters import ViewerScope
-from .serializers import HeatmapQuerySerializer, HotspotQuerySerializer, StatsQuerySerializer
-from .services import rollups_ensure_fresh
+from reports.visibility import ViewerScope
+
+from .. import selectors
+from ..serializers import HeatmapQuerySerializer, HotspotQuerySerializer, StatsQuerySerializer
 
 BAD_REQUEST = OpenApiResponse(
     OpenApiTypes.OBJECT,
@@ -80,14 +81,14 @@ class HeatmapView(_AnalysisView):
         ],
         description=(
             "Conteo de reportes por celda (cuadrada o hexagonal, en metros EPSG:9377) con intensidad "
-            "normalizada 0..1; con output=points, [lat, lon, peso] por celda de 100 m para Leaflet.heat. "
-            "Para el público: solo reportes públicos, se omiten celdas con menos de k reportes "
-            "(PUBLIC_MIN_COUNT) y las categorías sensibles nunca aparecen como puntos. Fechas: recepción."
+            "normalizada 0..1; con output=points, [lat, lon, peso] por nodo de la grilla pública para "
+            "Leaflet.heat. Para el público: desde el punto publicado, solo reportes públicos, sin "
+            "categorías sensibles, y se omiten celdas con menos de k reportes (PUBLIC_MIN_COUNT). "
+            "Fechas: recepción."
         ),
     )
     def get(self, request):
         params, filters, scope = self.parsed(request)
-        rollups_ensure_fresh()
         data = params.validated_data
         if data["output"] == "points":
             return Response(selectors.heatmap_points(filters=filters, scope=scope))
@@ -130,12 +131,12 @@ class HotspotsView(_AnalysisView):
         description=(
             "Puntos calientes y fríos estadísticamente significativos (Getis-Ord Gi* sobre los conteos "
             "de la grilla, vecindad por contigüidad incluyendo la celda, p bilateral normal, corrección "
-            "Benjamini–Hochberg por defecto)."
+            "Benjamini–Hochberg por defecto). Para el público: desde el punto publicado, sin categorías "
+            "sensibles, y solo celdas con al menos k reportes."
         ),
     )
     def get(self, request):
         params, filters, scope = self.parsed(request)
-        rollups_ensure_fresh()
         data = params.validated_data
         return Response(
             selectors.hotspot_cells(

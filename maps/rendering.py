@@ -22,6 +22,8 @@ from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from folium.plugins import HeatMap
 
+from reports.visibility import public_grid_metres
+
 BOGOTA_CENTER = (4.65, -74.1)  # [lat, lon] for Leaflet
 # Five sequential classes (light to dark) for rates, a neutral grey for units without a figure.
 PALETTE = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
@@ -134,17 +136,21 @@ def coarsen_points(points: list, metres: float) -> list:
     """Merge [lat, lon, weight] heat points into square cells of `metres` (EPSG:9377).
 
     Weights of a cell are summed and renormalised to 0..1; the point is the cell centre, rounded to
-    5 decimals (about 1 m). A city-wide heat layer at 200 m carries about a quarter of the 100 m
+    5 decimals (about 1 m). Cells are shifted by half a public-grid cell, as the heatmap's squares
+    (maps.selectors.grid), so points on public-grid nodes never sit on a cell edge. A city-wide heat layer at 200 m carries about a quarter of the 100 m
     points with no visible difference at city zooms, which keeps the page light on a phone.
     """
     if not points:
         return []
     data = np.asarray(points, dtype=float)
     x, y = _TO_METRIC.transform(data[:, 1], data[:, 0])
-    keys = np.stack([np.floor(np.asarray(x) / metres), np.floor(np.asarray(y) / metres)], axis=1)
+    half = public_grid_metres() / 2
+    keys = np.stack(
+        [np.floor((np.asarray(x) + half) / metres), np.floor((np.asarray(y) + half) / metres)], axis=1
+    )
     cells, inverse = np.unique(keys, axis=0, return_inverse=True)
     weights = np.bincount(inverse.ravel(), weights=data[:, 2])
-    lon, lat = _TO_GEO.transform((cells[:, 0] + 0.5) * metres, (cells[:, 1] + 0.5) * metres)
+    lon, lat = _TO_GEO.transform((cells[:, 0] + 0.5) * metres - half, (cells[:, 1] + 0.5) * metres - half)
     top = weights.max()
     return [
         [round(float(la), 5), round(float(lo), 5), round(float(w / top), 3)]
@@ -233,7 +239,7 @@ def add_hotspots(m: folium.Map, hotspots: dict) -> None:
             if p["class"] != klass:
                 continue
             props = {
-                "count": "oculto (menos de k)" if p["suppressed"] else fmt(p["count"]),
+                "count": fmt(p["count"]),
                 "z": fmt(p["z_score"], 2),
                 "p": f"{p['p_value']:.4f}",
             }

@@ -1,30 +1,22 @@
-"""Reads for the map pages (/mapa/…): boundary layers, open-report figures and SVG outlines.
+"""Boundary reads for the map pages (/mapa/…): GeoJSON layers, bounds and SVG outlines.
 
 Everything heavy is done in PostGIS (simplification, GeoJSON and SVG path text); the pages only
-assemble the results. Counts follow the same visibility and small-count rules as the map API
-(maps.filters.ViewerScope, settings.PUBLIC_MIN_COUNT).
+assemble the results.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db import connection
-from django.utils import timezone
 
 from geo.spatial import METRIC_SRID
 from localities.models import Locality, Upz
-from reports.models import OPEN_STATUSES, Report
-
-from .filters import MapFilters, ViewerScope, public_min_count
 
 # Tolerance (metres, EPSG:9377) for outlines drawn on a city-wide map, and for one locality's map.
 CITY_SIMPLIFY_METRES = 40
 LOCALITY_SIMPLIFY_METRES = 10
-# An open report older than this many days is counted as overdue on the dashboard.
-OPEN_OVERDUE_DAYS = 15
 
 
 def boundary_collection(
@@ -73,47 +65,6 @@ def locality_bounds(code: str) -> list[list[float]] | None:
         return None
     west, south, east, north = locality.geom.extent
     return [[round(south, 6), round(west, 6)], [round(north, 6), round(east, 6)]]
-
-
-def _visible_reports(scope: ViewerScope, locality_code: str):
-    reports = Report.objects.filter(locality__code=locality_code)
-    if scope.full or locality_code in scope.locality_codes:
-        return reports, True
-    return reports.public(), False
-
-
-def open_reports_summary(*, locality_code: str, filters: MapFilters, scope: ViewerScope) -> dict:
-    """Reports of one locality still open now, among those received in the filtered period.
-
-    {open, overdue (open for more than OPEN_OVERDUE_DAYS days), median_open_days, suppressed}.
-    Public callers: public reports only; figures below k are nulled.
-    """
-    reports, privileged = _visible_reports(scope, locality_code)
-    reports = filters.apply(reports).filter(status__in=OPEN_STATUSES)
-    sql, params = reports.values("created_at").query.sql_with_params()
-    now = timezone.now()
-    # Raw SQL: the median age needs percentile_cont, which the ORM has no aggregate for; the inner
-    # query is the ORM's own (filters and visibility written once).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT count(*),
-                   count(*) FILTER (WHERE s.created_at < %s),
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM %s - s.created_at))
-            FROM ({sql}) s
-            """,  # noqa: S608
-            [now - timedelta(days=OPEN_OVERDUE_DAYS), now, *params],
-        )
-        total, overdue, median_s = cursor.fetchone()
-    k = public_min_count()
-    hide = not privileged and total < k
-    return {
-        "open": None if hide else total,
-        "overdue": None if hide or (not privileged and overdue < k) else overdue,
-        "median_open_days": None if hide or median_s is None else round(float(median_s) / 86400, 1),
-        "overdue_days": OPEN_OVERDUE_DAYS,
-        "suppressed": hide,
-    }
 
 
 def upz_svg_paths(*, locality_code: str, simplify_metres: float = LOCALITY_SIMPLIFY_METRES) -> dict:
