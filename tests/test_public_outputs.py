@@ -112,13 +112,13 @@ class Plan:
 # --- the registry of public outputs ----------------------------------------------------------------
 def _cells_sweep(name: str, plan: Plan, sizes: tuple[int, ...] | None = None) -> list[Fetch]:
     """Every allowed cell size (or `sizes`) and shape of a grid endpoint, plus category-filtered samples."""
-    from maps.models import ROLLUP_CELL_METRES
     from maps.serializers import MAX_CELL_METRES, MIN_CELL_METRES
+    from reports.visibility import public_grid_metres
 
     path = reverse(name)
     fetches = []
     for shape in ("square", "hex"):
-        for cell in sizes or range(MIN_CELL_METRES, MAX_CELL_METRES + 1, ROLLUP_CELL_METRES):
+        for cell in sizes or range(MIN_CELL_METRES, MAX_CELL_METRES + 1, public_grid_metres()):
             coarse = cell >= COARSE_METRES
             params = (("cell", str(cell)), ("shape", shape))
             fetches.append(Fetch(path, params, cells=True, coarse=coarse))
@@ -170,10 +170,13 @@ def _aggregates(plan: Plan) -> list[Fetch]:
         path = reverse("exports-aggregates", kwargs={"fmt": fmt})
         for level in ("locality", "upz"):
             fetches.append(Fetch(path, (("level", level),)))
-        cells = (100, 150, 200, 300, 500, 999, 1000, 2000, 5000) if fmt == "geojson" else (100, 1000)
+        cells = (100, 200, 300, 500, 1000, 2000, 5000) if fmt == "geojson" else (100, 1000)
         for cell in cells:
             params = (("level", "grid"), ("cell", str(cell)))
             fetches.append(Fetch(path, params, cells=True, coarse=cell >= COARSE_METRES))
+        # Cells that are not whole public-grid cells would cut them: refused, so they reveal nothing.
+        for cell in (150, 999):
+            fetches.append(Fetch(path, (("level", "grid"), ("cell", str(cell))), statuses=(400,)))
     path = reverse("exports-aggregates", kwargs={"fmt": "geojson"})
     for params in (
         (("level", "locality"),),
@@ -304,6 +307,7 @@ PUBLIC_OUTPUTS: dict[str, Callable[[Plan], list[Fetch]]] = {
     "open311:request": lambda plan: [
         f for pk in plan.ids for f in _open311("request", service_request_id=str(pk))
     ],
+    "open311:token": lambda plan: [f for pk in plan.ids for f in _open311("token", token=str(pk))],
 }
 
 
@@ -329,7 +333,15 @@ def _first_id(name: str, statuses=NO_DATA) -> Callable[[Plan], Fetch]:
 EXEMPT: dict[str, Exempt] = {
     "schema": Exempt("OpenAPI description; no database data", _probe("schema", (200,))),
     "api-docs": Exempt("interactive docs page; no database data", _probe("api-docs", (200,))),
-    "api-redoc": Exempt("ReDoc page; no database data", _probe("api-redoc", (200,))),
+    "admin-login": Exempt(
+        "the admin's sign-in form (throttled); no database data", _probe("admin-login", (200,))
+    ),
+    "open311:unknown": Exempt(
+        "Open311's error list for a path the spec does not define",
+        lambda plan: Fetch(
+            reverse("open311:unknown", kwargs={"rest": "nada", "fmt": "json"}), statuses=(404,)
+        ),
+    ),
     "report-mine": Exempt("the signed-in reporter's own reports", _probe("report-mine")),
     "report-track": Exempt(
         "the reporter's view behind the tracking code, a bearer secret that no public output carries "
@@ -344,7 +356,9 @@ EXEMPT: dict[str, Exempt] = {
     "staff-report-duplicate": Exempt("staff workflow (POST)", _first_id("staff-report-duplicate")),
     "staff-report-hide": Exempt("moderation (POST)", _first_id("staff-report-hide")),
     "auth-token": Exempt("token issue/revoke (POST/DELETE)", _probe("auth-token")),
-    "auth-login": Exempt("session login (POST)", _probe("auth-login")),
+    "auth-login": Exempt(
+        "session login (POST); a GET only sets the CSRF cookie", _probe("auth-login", (204,))
+    ),
     "auth-logout": Exempt("session logout (POST)", _probe("auth-logout")),
     "auth-register": Exempt("account creation (POST)", _probe("auth-register")),
     "auth-me": Exempt("the signed-in user's own account", _probe("auth-me")),
