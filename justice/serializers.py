@@ -77,7 +77,7 @@ class ServicePointSerializer(GeoFeatureModelSerializer):
             "data_note",
         ]
 
-    @extend_schema_field(OpenApiTypes.BOOL)
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_open_now(self, obj) -> bool | None:
         now = self.context.get("now") or timezone.now()
         return is_open(obj.schedule, now.astimezone(BOGOTA))
