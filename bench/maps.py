@@ -7,15 +7,17 @@ missing ones with `seed_demo` and prints how long that took. Cases:
 
 1. citywide heatmap over the last year (500 m squares): maps.selectors.heatmap_cells (reads the
    rollup maps_reportcell) + JSON encoding, against one raw SQL statement that transforms every
-   report point to EPSG:9377, groups by cell over reports_report and builds the same GeoJSON
-   (ST_AsGeoJSON of the cell squares, json_agg). Goal: within 1.5× of raw SQL.
+   report point to EPSG:9377, snaps it to its public-grid node, groups the nodes by cell over
+   reports_report and builds the same GeoJSON (ST_AsGeoJSON of the cell squares, json_agg), and
+   against raw SQL summing the same rollup. For an analyst and in the public form. Goal: within
+   1.5× of raw SQL.
 2. one locality's heatmap over the last year (the locality with most reports): same pair. Goal: at
    least 5× faster than the raw aggregate over the base table.
 3. stats by UPZ (last year vs the year before): maps.selectors.unit_stats against a raw SQL query
-   computing the same figures. Goal: within 1.5×.
-4. report vector tiles at zoom 12 and 14 over the densest 100 m cell, the 10,000-feature GeoJSON
-   page and the full GeoJSON export: the platform's HTTP endpoints (maps/tiles.py, maps/exports.py,
-   through Django's test client) against raw ST_AsMVT / ST_AsGeoJSON SQL, the page also against
+   computing the same figures, for an analyst and in the public form. Goal: within 1.5×.
+4. report vector tiles at zoom 12 and 14 over the densest public-grid node, the 10,000-feature
+   GeoJSON page and the full GeoJSON export, anonymous: the platform's HTTP endpoints (maps.api.tiles,
+   maps.api.layers, maps.api.exports, through Django's test client) against raw ST_AsMVT / ST_AsGeoJSON SQL, the page also against
    serialising model instances one by one (DRF serializer). Goals: tiles ≤ 500 KB and within 1.5×,
    page ≥ 10× faster than one-by-one, export peak memory (tracemalloc, in separate runs) flat in N;
    the export is timed against a raw COPY of the same Feature SQL. Rows whose
@@ -25,12 +27,14 @@ All timings are the best of --repeat runs, wall clock, warm cache.
 Correctness: every case also compares the platform's *whole* output with a raw SQL answer written
 independently (every heatmap cell with its count, intensity and polygon; every UPZ figure; every
 feature of the page, of the export and of both tiles), for an analyst and for an anonymous caller.
-Heatmaps are timed against two baselines: grouping the base table, and grouping the same 100 m
-rollup table the platform reads. Any difference is printed and the script exits with status 1.
+Heatmaps are timed against two baselines: grouping the base table, and grouping the same rollup
+table the platform reads (reports per public-grid node). Any difference is printed and the script
+exits with status 1.
 
-The raw SQL restates who counts where in one place, `AggregateRule` (ANALYST, PUBLIC) and the two
-public fragments under it: when the public rule changes (issue 7: public aggregates from the
-public point, sensitive reports out of fine cells, cells below k absent), change them there.
+The raw SQL restates the rule of reports.visibility in one place, `AggregateRule` (`rules()`:
+ANALYST, PUBLIC) and `PUBLIC_ROWS` under it, without importing it from the platform, so a platform
+change that breaks the rule shows up as a difference. Only the two settings it is written in terms
+of (PUBLIC_GRID_METRES, PUBLIC_MIN_COUNT) are read from Django's settings.
 """
 
 import argparse
@@ -54,8 +58,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from maps.filters import MapFilters, ViewerScope  # noqa: E402
+from maps.filters import MapFilters  # noqa: E402
 from maps.selectors import heatmap_cells, unit_stats  # noqa: E402
+from reports.visibility import ViewerScope  # noqa: E402
 
 FULL = ViewerScope(full=True)
 ROWS: list[tuple[str, float | None, float | None, str, str]] = []
@@ -67,33 +72,54 @@ SHOW_DIFFS = 5  # first differences printed per case
 PUBLIC_ROWS = "(NOT r.hidden AND r.status NOT IN ('rejected', 'duplicate'))"
 
 
+def grid_metres() -> int:
+    """g: side in metres (EPSG:9377) of the public grid (the setting, not the platform's helper)."""
+    return int(getattr(settings, "PUBLIC_GRID_METRES", 100))
+
+
+def min_count() -> int:
+    """k: public cells and units with fewer reports are absent or withheld (the setting)."""
+    return int(getattr(settings, "PUBLIC_MIN_COUNT", 3))
+
+
 @dataclass(frozen=True)
 class AggregateRule:
-    """Who counts where in a heatmap, for one kind of caller, restated as raw SQL fragments.
+    """Who counts where, for one kind of caller, restated as raw SQL fragments.
 
-    `point`: SQL of the point (EPSG:4326) a report r counts at; `where`: SQL condition on r (joined to
-    reports_category c) for the base-table baseline; `rollup_where`: the same condition on the rollup
-    maps_reportcell rc; `min_count`: cells with fewer reports are absent (0: none dropped).
+    `point`: SQL of the point (EPSG:4326) whose public-grid node a report counts at in fine outputs
+    (heatmap cells, tile clusters) and which point features show; `fine_where`: SQL condition on r
+    (joined to reports_category c) for those fine outputs; `rollup_where`: the same condition on the
+    rollup maps_reportcell rc; `unit_where`: condition on r for figures per UPZ or locality;
+    `min_count`: cells with fewer reports are absent and units' figures withheld (0: none).
     """
 
     name: str
     scope: ViewerScope
     point: str
-    where: str
+    fine_where: str
     rollup_where: str
+    unit_where: str
     min_count: int
 
 
 def rules() -> tuple[AggregateRule, AggregateRule]:
-    """ANALYST (everything, exact points) and PUBLIC (today's public rule of main, see the docstring)."""
-    from maps.filters import public_min_count
+    """ANALYST (everything, exact points) and PUBLIC (the public form of reports.visibility).
 
-    analyst = AggregateRule("analyst", FULL, "r.location", "TRUE", "TRUE", 0)
-    # Public heatmap today: public rows only, counted at the exact point's cell (sensitive included),
-    # cells below k dropped. After the visibility change: point "r.public_location", where += " AND NOT
-    # c.sensitive", and the rollup condition whatever the new rollup stores for the public cells.
+    Analysts count every report at the node of its exact point. The public counts public reports of
+    non-sensitive categories at the node of their public point (the stored `public_location`, which
+    is already a node), never sensitive ones finer than a UPZ; per UPZ every public report counts,
+    sensitive included, and figures of units below k are withheld. Both baselines take the node
+    from a different column, so a public point that drifted from its exact point shows up too.
+    """
+    analyst = AggregateRule("analyst", FULL, "r.location", "TRUE", "TRUE", "TRUE", 0)
     public = AggregateRule(
-        "public", ViewerScope(), "r.location", PUBLIC_ROWS, "rc.public", public_min_count()
+        "public",
+        ViewerScope(),
+        "r.public_location",
+        f"({PUBLIC_ROWS} AND NOT c.sensitive)",
+        "(rc.public AND NOT rc.sensitive)",
+        PUBLIC_ROWS,
+        min_count(),
     )
     return analyst, public
 
@@ -147,22 +173,27 @@ def record(name, platform_s, raw_s, goal, note=""):
 
 
 # The GeoJSON both baselines build from their cells (i, j, n): the same document as the platform's.
+# Square (i, j) of side s holds the public-grid nodes (x, y) (metres, EPSG:9377) with floor(x / s) = i;
+# it is drawn shifted by half a public cell (g / 2) so it is the union of those nodes' public cells.
 HEATMAP_DOCUMENT = """
 , m AS (SELECT max(n) AS top FROM c)
 SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
     'type', 'Feature', 'id', 'square:' || i || ':' || j,
-    'geometry', ST_AsGeoJSON(ST_Transform(ST_MakeEnvelope(i * %(s)s, j * %(s)s, (i + 1) * %(s)s,
-                                                          (j + 1) * %(s)s, 9377), 4326), 6)::json,
+    'geometry', ST_AsGeoJSON(ST_Transform(ST_MakeEnvelope(
+        i * %(s)s - %(half)s, j * %(s)s - %(half)s, (i + 1) * %(s)s - %(half)s, (j + 1) * %(s)s - %(half)s,
+        9377), 4326), 6)::json,
     'properties', json_build_object('count', n, 'intensity', round(n::numeric / m.top, 4))
 )), '[]'))::text
 FROM c, m
 """
 
-# Baseline 1: group every report of the base table by the cell of its point.
+# Baseline 1: every report of the base table, its point snapped to its public-grid node (nearest
+# multiple of g in EPSG:9377), grouped by the square holding that node.
 RAW_HEATMAP = (
     """
 WITH c AS (
-    SELECT floor(ST_X(p) / %(s)s)::int AS i, floor(ST_Y(p) / %(s)s)::int AS j, count(*) AS n
+    SELECT floor(round(ST_X(p) / %(g)s) * %(g)s / %(s)s)::int AS i,
+           floor(round(ST_Y(p) / %(g)s) * %(g)s / %(s)s)::int AS j, count(*) AS n
     FROM (
         SELECT ST_Transform({point}, 9377) AS p FROM reports_report r
         JOIN reports_category c ON c.id = r.category_id
@@ -173,13 +204,13 @@ WITH c AS (
     + HEATMAP_DOCUMENT
 )
 
-# Baseline 2: what a competent engineer writes against the same rollup the platform reads (100 m
-# cells per local day): sum the 100 m cells into the larger cell holding their centre.
+# Baseline 2: what a competent engineer writes against the same rollup the platform reads (reports
+# per public-grid node (cell_x, cell_y) and local day): sum the nodes into the square holding them.
+# Integer division is floor here: EPSG:9377 coordinates of Bogotá are positive.
 RAW_HEATMAP_ROLLUP = (
     """
 WITH c AS (
-    SELECT floor((rc.cell_x + 0.5) * 100 / %(s)s)::int AS i,
-           floor((rc.cell_y + 0.5) * 100 / %(s)s)::int AS j, sum(rc.n)::int AS n
+    SELECT rc.cell_x * %(g)s / %(s)s AS i, rc.cell_y * %(g)s / %(s)s AS j, sum(rc.n)::int AS n
     FROM maps_reportcell rc
     WHERE rc.day >= %(date_from)s AND rc.day <= %(date_to)s AND {rule} {where}
     GROUP BY 1, 2 HAVING sum(rc.n) >= %(k)s
@@ -206,6 +237,8 @@ def same_cell(a, b) -> bool:
     return all(abs(p[0] - q[0]) <= 2e-6 and abs(p[1] - q[1]) <= 2e-6 for p, q in zip(a[2], b[2], strict=True))
 
 
+# Figures per UPZ over the rows of a rule (sensitive categories count here for the public); for a
+# unit below k (public form) every figure is withheld, and the previous count when it is below k.
 RAW_STATS = """
 WITH a AS (
     SELECT u.code AS unit,
@@ -215,19 +248,31 @@ WITH a AS (
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.first_response_at - r.created_at))
                FILTER (WHERE r.created_at >= %(start)s AND r.first_response_at IS NOT NULL) AS median_s
     FROM reports_report r JOIN localities_upz u ON u.id = r.upz_id
-    WHERE r.created_at >= %(prev)s AND r.created_at < %(end)s
+    JOIN reports_category c ON c.id = r.category_id
+    WHERE r.created_at >= %(prev)s AND r.created_at < %(end)s AND {rule}
     GROUP BY u.code
 )
-SELECT json_agg(json_build_object('code', a.unit, 'count', a.n, 'previous_count', a.prev_n,
-       'rate_per_10k', round(a.n * 10000.0 / nullif(p.population, 0), 3),
-       'median_response_hours', round((a.median_s / 3600)::numeric, 2),
-       'share_resolved', round(a.resolved::numeric / nullif(a.n, 0), 4)))::text
-FROM a LEFT JOIN localities_population p ON p.level = 'upz' AND p.code = a.unit AND p.year IS NULL
+SELECT json_agg(json_build_object('code', a.unit,
+       'count', CASE WHEN shown THEN a.n END,
+       'previous_count', CASE WHEN shown AND a.prev_n >= %(k)s THEN a.prev_n END,
+       'rate_per_10k', CASE WHEN shown THEN round(a.n * 10000.0 / nullif(p.population, 0), 3) END,
+       'median_response_hours', CASE WHEN shown THEN round((a.median_s / 3600)::numeric, 2) END,
+       'share_resolved', CASE WHEN shown THEN round(a.resolved::numeric / nullif(a.n, 0), 4) END,
+       'suppressed', NOT shown))::text
+FROM a CROSS JOIN LATERAL (SELECT a.n >= %(k)s AS shown) s
+LEFT JOIN localities_population p ON p.level = 'upz' AND p.code = a.unit AND p.year IS NULL
 """
-STAT_FIGURES = ("count", "previous_count", "rate_per_10k", "median_response_hours", "share_resolved")
+STAT_FIGURES = (
+    "count",
+    "previous_count",
+    "rate_per_10k",
+    "median_response_hours",
+    "share_resolved",
+    "suppressed",
+)
 # Largest difference allowed per figure: counts exact, the rest one unit of their last printed decimal
 # (Python rounds floats, PostgreSQL rounds numerics: a tie may go either way).
-STAT_TOLERANCE = (0, 0, 0.0011, 0.011, 0.00011)
+STAT_TOLERANCE = (0, 0, 0.0011, 0.011, 0.00011, 0)
 
 
 def same_figures(a: tuple, b: tuple) -> bool:
@@ -236,6 +281,23 @@ def same_figures(a: tuple, b: tuple) -> bool:
         (x is None and y is None) or (x is not None and y is not None and abs(float(x) - float(y)) <= tol)
         for x, y, tol in zip(a, b, STAT_TOLERANCE, strict=True)
     )
+
+
+# Public points that are not the node of their exact point (the public rule reads `public_location`,
+# the analyst rule the exact point: this ties the two). 1e-6° (≈ 0.1 m) absorbs the 7-decimal storage.
+DRIFTED_PUBLIC_POINTS = """
+SELECT count(*), (array_agg(r.id ORDER BY r.id))[1:5]
+FROM reports_report r JOIN reports_category c ON c.id = r.category_id
+WHERE NOT c.sensitive AND (r.public_location IS NULL OR NOT ST_DWithin(
+    r.public_location, ST_Transform(ST_SnapToGrid(ST_Transform(r.location, 9377), %(g)s), 4326), 1e-6))
+"""
+
+
+def check_public_points() -> bool:
+    """Every non-sensitive report's public point is its exact point snapped to the public grid."""
+    drifted, ids = sql_one(DRIFTED_PUBLIC_POINTS, {"g": grid_metres()})
+    problems = [f"{drifted} reportes con punto público fuera de su nodo, p. ej. ids {ids}"] if drifted else []
+    return differ("public points", problems)
 
 
 def bench_heatmaps(repeat: int) -> None:
@@ -248,15 +310,15 @@ def bench_heatmaps(repeat: int) -> None:
     )[0]
     analyst, public = rules()
     cases = [
-        ("heatmap citywide, 1 year, 500 m", analyst, filters, "", ""),
+        ("heatmap citywide, 1 year, 500 m, analyst", analyst, filters, "", ""),
         (
-            f"heatmap locality {densest}, 1 year, 500 m",
+            f"heatmap locality {densest}, 1 year, 500 m, analyst",
             analyst,
             MapFilters(locality=(densest,), date_from=filters.date_from, date_to=filters.date_to),
             "JOIN localities_locality l ON l.id = r.locality_id",
             "AND l.code = %(loc)s",
         ),
-        ("heatmap citywide, public form", public, filters, "", ""),
+        ("heatmap citywide, 1 year, 500 m, public", public, filters, "", ""),
     ]
     for label, rule, f, join, where in cases:
         platform_s, body = timed(
@@ -267,6 +329,8 @@ def bench_heatmaps(repeat: int) -> None:
         )
         params = {
             "s": 500,
+            "g": grid_metres(),
+            "half": grid_metres() / 2,
             "start": start,
             "end": end,
             "loc": densest,
@@ -274,7 +338,7 @@ def bench_heatmaps(repeat: int) -> None:
             "date_from": f.date_from,
             "date_to": f.date_to,
         }
-        sql = RAW_HEATMAP.format(point=rule.point, rule=rule.where, join=join, where=where)
+        sql = RAW_HEATMAP.format(point=rule.point, rule=rule.fine_where, join=join, where=where)
         raw_s, raw = timed(sql_one, sql, params, repeat=repeat)
         rollup_sql = RAW_HEATMAP_ROLLUP.format(
             rule=rule.rollup_where, where="AND rc.locality_code = %(loc)s" if where else ""
@@ -287,13 +351,14 @@ def bench_heatmaps(repeat: int) -> None:
         same_rollup = differ(
             f"{label} vs rollup", compare_keyed(mine, heatmap_by_cell(json.loads(rollup_raw[0])), same_cell)
         )
-        goal = "≥5× faster" if "locality" in label else "≤1.5× raw"
+        locality = "locality" in label
         record(
             label,
             platform_s,
             raw_s,
-            goal,
-            f"{len(mine)} cells, every cell same: {same}, {raw_s / platform_s:.1f}× faster",
+            "≥5× faster" if locality else "≤1.5× raw",
+            f"{len(mine)} cells, every cell same: {same}"
+            + (f", {raw_s / platform_s:.1f}× faster" if locality else ""),
         )
         record(
             "  same, raw SQL on the rollup",
@@ -308,23 +373,27 @@ def bench_stats(repeat: int) -> None:
     today = timezone.localdate()
     filters = MapFilters(date_from=today - timedelta(days=364), date_to=today)
     start, end = filters.created_range()
-    platform_s, body = timed(
-        lambda: json.dumps(unit_stats(level="upz", filters=filters, scope=FULL), default=str), repeat=repeat
-    )
-    raw_s, raw = timed(
-        sql_one, RAW_STATS, {"start": start, "end": end, "prev": start - (end - start)}, repeat=repeat
-    )
-    units = json.loads(body)["units"]
-    mine = {u["code"]: tuple(u[k] for k in STAT_FIGURES) for u in units}
-    theirs = {u["code"]: tuple(u[k] for k in STAT_FIGURES) for u in json.loads(raw[0]) or []}
-    same = differ("stats by UPZ", compare_keyed(mine, theirs, same_figures))
-    record(
-        "stats by UPZ, 1 year vs previous",
-        platform_s,
-        raw_s,
-        "≤1.5× raw",
-        f"{len(units)} UPZ, every figure same: {same}",
-    )
+    for rule in rules():
+        platform_s, body = timed(
+            lambda rule=rule: json.dumps(
+                unit_stats(level="upz", filters=filters, scope=rule.scope), default=str
+            ),
+            repeat=repeat,
+        )
+        params = {"start": start, "end": end, "prev": start - (end - start), "k": rule.min_count}
+        raw_s, raw = timed(sql_one, RAW_STATS.format(rule=rule.unit_where), params, repeat=repeat)
+        units = json.loads(body)["units"]
+        mine = {u["code"]: tuple(u[k] for k in STAT_FIGURES) for u in units}
+        theirs = {u["code"]: tuple(u[k] for k in STAT_FIGURES) for u in json.loads(raw[0]) or []}
+        same = differ(f"stats by UPZ, {rule.name}", compare_keyed(mine, theirs, same_figures))
+        withheld = sum(1 for u in units if u["suppressed"])
+        record(
+            f"stats by UPZ, 1 year vs previous, {rule.name}",
+            platform_s,
+            raw_s,
+            "≤1.5× raw",
+            f"{len(units)} UPZ ({withheld} withheld), every figure same: {same}",
+        )
 
 
 def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -361,8 +430,8 @@ SELECT ST_AsMVT(t, 'reports') FROM (
 
 
 # The tiles an anonymous caller gets, restated: below z14 one point per cell of 1/64 of the tile
-# (EPSG:3857) counting the public rule's rows at its point, cells below k absent; from z14 public
-# points of non-sensitive categories, one feature per spot and category with its count.
+# (EPSG:3857) counting the public rule's fine rows at their public point, cells below k absent; from
+# z14 public points of non-sensitive categories, one feature per spot and category with its count.
 RAW_CLUSTER_TILE = """
 WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS g),
 pts AS (
@@ -380,21 +449,16 @@ SELECT ST_AsMVT(t, 'reports', 4096, 'geom') FROM (
     FROM cells, env
 ) t WHERE geom IS NOT NULL
 """
-PUBLIC_POINT_ROWS = PUBLIC_ROWS + " AND NOT c.sensitive AND r.public_location IS NOT NULL"
-RAW_POINT_TILE = (
-    """
+RAW_POINT_TILE = """
 WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS g)
 SELECT ST_AsMVT(t, 'reports', 4096, 'geom') FROM (
-    SELECT ST_AsMVTGeom(ST_Transform(r.public_location, 3857), env.g) AS geom, c.code AS category,
+    SELECT ST_AsMVTGeom(ST_Transform({point}, 3857), env.g) AS geom, c.code AS category,
            count(*)::int AS count
     FROM reports_report r JOIN reports_category c ON c.id = r.category_id, env
-    WHERE r.public_location && ST_Transform(env.g, 4326) AND """
-    + PUBLIC_POINT_ROWS
-    + """
-    GROUP BY r.public_location, c.code, env.g
+    WHERE {point} && ST_Transform(env.g, 4326) AND {rule}
+    GROUP BY {point}, c.code, env.g
 ) t WHERE geom IS NOT NULL
 """
-)
 
 
 def tile_features(data: bytes) -> dict:
@@ -412,24 +476,23 @@ def tile_features(data: bytes) -> dict:
 
 def check_tile(z: int, tx: int, ty: int, body: bytes) -> bool:
     """Compare the platform's anonymous tile with the raw SQL tile of the same rule, feature by feature."""
-    from maps.filters import public_min_count
-
     _, public = rules()
-    params = {"z": z, "x": tx, "y": ty, "k": public_min_count()}
+    params = {"z": z, "x": tx, "y": ty, "k": public.min_count}
     if z < 14:
         params["cell"] = 40075016.68557849 / 2**z / 64
-        sql = RAW_CLUSTER_TILE.format(point=public.point, rule=public.where)
+        sql = RAW_CLUSTER_TILE.format(point=public.point, rule=public.fine_where)
     else:
-        sql = RAW_POINT_TILE
+        sql = RAW_POINT_TILE.format(point=public.point, rule=public.fine_where)
     theirs = tile_features(sql_one(sql, params)[0])
     return differ(f"tile z{z} {tx}/{ty}", compare_keyed(tile_features(body), theirs))
 
 
 def bench_tiles_pages_exports(repeat: int, args) -> None:
+    # The densest public-grid node of the rollup (cell_x, cell_y are node indices: metres / g).
     x, y = sql_one("SELECT cell_x, cell_y FROM maps_reportcell GROUP BY 1, 2 ORDER BY sum(n) DESC LIMIT 1")
     lon, lat = sql_one(
         "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 9377), 4326) p) s",
-        [(x + 0.5) * 100, (y + 0.5) * 100],
+        [x * grid_metres(), y * grid_metres()],
     )
     for z in (12, 14):
         tx, ty = _tile_of(lon, lat, z)
@@ -452,7 +515,7 @@ def bench_tiles_pages_exports(repeat: int, args) -> None:
         )
 
     # 10,000-feature GeoJSON page (the first page: lowest ids), public form.
-    raw_s, raw_page = timed(sql_one, RAW_PAGE, repeat=repeat)
+    raw_s, raw_page = timed(sql_one, raw_features_sql(limit="LIMIT 10000"), repeat=repeat)
     one_by_one_s = _one_by_one(10000)
     platform_s, response, body = _http(args.page_url, repeat)
     if response.status_code == 200:
@@ -500,21 +563,25 @@ def bench_tiles_pages_exports(repeat: int, args) -> None:
     record("GeoJSON export (full year)", export_s, raw_s, "memory flat", note)
 
 
-# Public features, restated: public rows; the generalised point, none for sensitive categories.
-RAW_FEATURES = (
-    """
+# Public features, restated: the public rule's fine rows (no sensitive categories), at their point.
+RAW_FEATURES = """
 SELECT coalesce(json_agg(json_build_object(
-    'type', 'Feature', 'id', r.id,
-    'geometry', ST_AsGeoJSON(CASE WHEN c.sensitive THEN NULL ELSE r.public_location END, 6)::json,
-    'properties', json_build_object('category', c.code, 'status', r.status, 'created_at', r.created_at)
-) ORDER BY r.id), '[]')::text
-FROM (SELECT * FROM reports_report r WHERE """
-    + PUBLIC_ROWS
-    + """ {where} ORDER BY r.id {limit}) r
-JOIN reports_category c ON c.id = r.category_id
+    'type', 'Feature', 'id', f.id,
+    'geometry', ST_AsGeoJSON(f.p, 6)::json,
+    'properties', json_build_object('category', f.code, 'status', f.status, 'created_at', f.created_at)
+) ORDER BY f.id), '[]')::text
+FROM (
+    SELECT r.id, {point} AS p, c.code, r.status, r.created_at
+    FROM reports_report r JOIN reports_category c ON c.id = r.category_id
+    WHERE {rule} {where} ORDER BY r.id {limit}
+) f
 """
-)
-RAW_PAGE = RAW_FEATURES.format(where="", limit="LIMIT 10000")
+
+
+def raw_features_sql(where: str = "", limit: str = "") -> str:
+    """RAW_FEATURES for an anonymous caller, narrowed by `where` (AND …) and `limit` (LIMIT n)."""
+    _, public = rules()
+    return RAW_FEATURES.format(point=public.point, rule=public.fine_where, where=where, limit=limit)
 
 
 def features_by_id(features: list) -> dict:
@@ -534,7 +601,7 @@ def check_export(url: str, date_from, date_to) -> bool:
     response = _client().get(url)
     body = b"".join(response.streaming_content) if response.streaming else response.content
     start, end = MapFilters(date_from=date_from, date_to=date_to).created_range()
-    sql = RAW_FEATURES.format(where="AND r.created_at >= %(start)s AND r.created_at < %(end)s", limit="")
+    sql = raw_features_sql(where="AND r.created_at >= %(start)s AND r.created_at < %(end)s")
     theirs = json.loads(sql_one(sql, {"start": start, "end": end})[0])
     mine = json.loads(body)["features"]
     return differ("GeoJSON export", compare_keyed(features_by_id(mine), features_by_id(theirs)))
@@ -559,7 +626,7 @@ def _export_once(url: str, traced: bool = False) -> tuple[int, int, int]:
 
 def _raw_copy(date_from, date_to) -> int:
     """Bytes of COPY (the export's public Feature SQL) TO STDOUT, read by psycopg."""
-    from maps.layers import report_feature_rows
+    from maps.selectors.layers import report_feature_rows
 
     sql, params = report_feature_rows(
         filters=MapFilters(date_from=date_from, date_to=date_to), scope=ViewerScope(), columns="feature"
@@ -602,10 +669,12 @@ def main() -> None:
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
     ensure_boundaries()
     ensure_reports(args.reports)
-    from maps.services import rollups_ensure_fresh
+    from maps.services import rollups_refresh
 
-    rollups_ensure_fresh()
+    # Map reads never refresh the rollup; bring it up to date once (incremental: the days touched).
+    rollups_refresh()
     print(machine())
+    print(f"Puntos públicos = punto exacto ajustado a la malla pública: {check_public_points()}")
     bench_heatmaps(args.repeat)
     bench_stats(args.repeat)
     if not args.skip_http:

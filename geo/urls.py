@@ -1,4 +1,4 @@
-"""URL map. API under /api/, pages under /mapa/, admin under /admin/."""
+"""URL map. API under /api/, citizen pages at / (web), map pages under /mapa/, admin under /admin/."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("maps.urls")),
     path("api/", include("justice.urls")),
     path("open311/", include("reports.open311.urls")),
+    path("", include("web.urls")),  # before the map pages: "/" is the citizen home map
     path("", include("maps.pages_urls")),
 ]
 

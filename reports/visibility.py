@@ -42,6 +42,11 @@ def public_q() -> Q:
     return Q(hidden=False) & ~Q(status__in=NOT_PUBLIC_STATUSES)
 
 
+def is_public(report) -> bool:
+    """Python form of public_q() for one loaded report: true when it has a public page."""
+    return not report.hidden and report.status not in NOT_PUBLIC_STATUSES
+
+
 def unmoderated_q() -> Q:
     """ORM condition of a report moderation has not hidden, whatever its status.
 

@@ -25,6 +25,22 @@ python_env() {
   fi
 }
 
+node_env() {
+  # MapLibre GL JS (and axe-core for the browser tests) from package-lock.json, served as static files.
+  local stamp=node_modules/.installed-$(cksum < package-lock.json | cut -d' ' -f1)
+  if [ ! -f "$stamp" ]; then
+    step "Paquetes de npm (package-lock.json)"
+    npm ci --no-audit --no-fund --loglevel=error
+    touch "$stamp"
+  fi
+}
+
+translations() {
+  # Compiled catalogues (.mo) are build output: made from the committed .po files.
+  step "Traducciones (compilemessages)"
+  (cd web && ../.venv/bin/python ../manage.py compilemessages -v0)
+}
+
 database() {
   if [ -z "${DATABASE_URL:-}" ]; then
     DATABASE_URL=$(scripts/pg.sh start)
@@ -44,6 +60,8 @@ data_dir() {
 setup() {
   system_packages
   python_env
+  node_env
+  translations
   data_dir
   database
 }
@@ -74,6 +92,7 @@ case "${1:-}" in
     HOST=${HOST:-127.0.0.1}; PORT=${PORT:-8000}
     step "Convive Bogotá en http://$HOST:$PORT/"
     cat <<URLS
+   App ciudadana       http://$HOST:$PORT/   (reportar, seguimiento, cuenta)
    Mapa público        http://$HOST:$PORT/mapa/
    API (OpenAPI)       http://$HOST:$PORT/api/docs/
    Localidades         http://$HOST:$PORT/api/localities/

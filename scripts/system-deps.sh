@@ -31,6 +31,8 @@ ldconfig -p 2>/dev/null | grep -q 'libgdal\.so' || missing+=(gdal)
 ldconfig -p 2>/dev/null | grep -q 'libgeos_c\.so' || missing+=(geos)
 command -v python3 >/dev/null || missing+=(python3)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+command -v msgfmt >/dev/null || missing+=(gettext)  # compilemessages (web/ translations)
+command -v npm >/dev/null || missing+=(npm)  # front-end libraries from package-lock.json
 if $with_browser && ! command -v chromium >/dev/null; then missing+=(chromium); fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
@@ -42,7 +44,7 @@ elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
 else
   echo "Faltan paquetes del sistema / missing system packages: ${missing[*]}" >&2
   echo "Instálelos como administrador / install them as root:" >&2
-  echo "  apt-get install postgresql postgresql-15-postgis-3 gdal-bin python3-venv" >&2
+  echo "  apt-get install postgresql postgresql-15-postgis-3 gdal-bin python3-venv gettext npm" >&2
   $with_browser && echo "  apt-get install chromium   (prueba de navegador / browser test)" >&2
   exit 1
 fi
@@ -53,7 +55,7 @@ export DEBIAN_FRONTEND=noninteractive
 major=$(pg_major)
 "${SUDO[@]}" apt-get install -y -q --no-install-recommends \
   "postgresql-$major" "postgresql-$major-postgis-3" postgresql-contrib \
-  gdal-bin proj-bin python3 python3-venv util-linux ca-certificates
+  gdal-bin proj-bin python3 python3-venv util-linux ca-certificates gettext npm
 if $with_browser; then
   "${SUDO[@]}" apt-get install -y -q --no-install-recommends chromium
 fi

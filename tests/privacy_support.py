@@ -241,11 +241,14 @@ class Output:
 
 _FLOAT = re.compile(r"-?\d+\.\d+")
 # Volatile parts of HTML pages, replaced before comparing (and only those):
-# folium names every map element with a random 32-hex id; the council brief prints when it was made.
+# folium names every map element with a random 32-hex id; the council brief prints when it was made;
+# a signed-in caller's pages carry their own CSRF token and account links.
 _HTML_VOLATILE = [
     (re.compile(r"[0-9a-f]{32}"), "<id>"),
     (re.compile(r"Generado el [0-9/]+ [0-9:]+"), "Generado el <fecha>"),
     (re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"'), 'name="csrfmiddlewaretoken" value="<csrf>"'),
+    # the citizen pages' header holds only navigation, whose account links depend on who is signed in
+    (re.compile(r'<header class="top">.*?</header>', re.S), '<header class="top"><nav/></header>'),
 ]
 
 

@@ -286,7 +286,19 @@ PUBLIC_OUTPUTS: dict[str, Callable[[Plan], list[Fetch]]] = {
     "map-public": _pages("map-public", codes=(None,)),
     "map-locality": _pages("map-locality"),
     "map-brief": _pages("map-brief"),
-    "/": lambda plan: [Fetch("/", statuses=(302,))],  # the unnamed redirect to the public map
+    # citizen web app (web/): the home list and map configuration, public report pages, empty forms
+    "web-home": lambda plan: [
+        Fetch(reverse("web-home")),
+        *(
+            Fetch(reverse("web-home"), (("categoria", c),))
+            for c in (plan.sensitive_category, plan.public_category)
+        ),
+        Fetch(reverse("web-home"), (("periodo", "7"),)),
+    ],
+    "web-report-public": lambda plan: [
+        Fetch(reverse("web-report-public", kwargs={"pk": pk})) for pk in plan.ids
+    ],
+    "web-follow": lambda plan: [Fetch(reverse("web-follow"))],
     # Open311 GeoReport v2
     "open311:discovery": lambda plan: _open311("discovery"),
     "open311:services": lambda plan: _open311("services"),
@@ -360,7 +372,43 @@ def _first_id(name: str, statuses=NO_DATA) -> Callable[[Plan], Fetch]:
     return lambda plan: Fetch(reverse(name, kwargs={"pk": plan.ids[0]}), statuses=statuses)
 
 
+def _web_code(name: str) -> Callable[[Plan], Fetch]:
+    return lambda plan: Fetch(reverse(name, kwargs={"code": "ZZZZZZZZZZ"}), statuses=(404,))
+
+
 EXEMPT: dict[str, Exempt] = {
+    "web-report-done": Exempt(
+        "the reporter's page behind the tracking code (a bearer secret)", _web_code("web-report-done")
+    ),
+    "web-follow-detail": Exempt(
+        "the reporter's follow page behind the tracking code", _web_code("web-follow-detail")
+    ),
+    "web-report": Exempt(
+        "the empty report form (its account hint depends on who is signed in); the nearby reports it "
+        "offers come from the same selector as report-nearby, which is covered",
+        _probe("web-report", (200,)),
+    ),
+    "web-report-support": Exempt("POST only ('Yo también')", _first_id("web-report-support")),
+    "web-register": Exempt("sign-up form; no database data", _probe("web-register", (200,))),
+    "web-login": Exempt("sign-in form; no database data", _probe("web-login", (200,))),
+    "web-logout": Exempt("sign-out (POST)", _probe("web-logout")),
+    "web-my-reports": Exempt("the signed-in reporter's own reports", _probe("web-my-reports", (302,))),
+    "web-password-reset": Exempt(
+        "password-reset form; no database data", _probe("web-password-reset", (200,))
+    ),
+    "web-password-reset-sent": Exempt("static confirmation", _probe("web-password-reset-sent", (200,))),
+    "web-password-reset-confirm": Exempt(
+        "reset link with a signed token; an invalid one shows no data",
+        _probe("web-password-reset-confirm", (200,), uidb64="MQ", token="nada-nada"),
+    ),
+    "web-password-reset-complete": Exempt(
+        "static confirmation", _probe("web-password-reset-complete", (200,))
+    ),
+    "web-set-language": Exempt("language switch (POST)", _probe("web-set-language", (302, 405))),
+    "web-service-worker": Exempt(
+        "the app shell's service worker script", _probe("web-service-worker", (200,))
+    ),
+    "web-manifest": Exempt("the web app manifest", _probe("web-manifest", (200,))),
     "schema": Exempt("OpenAPI description; no database data", _probe("schema", (200,))),
     "api-docs": Exempt("interactive docs page; no database data", _probe("api-docs", (200,))),
     "admin-login": Exempt(

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "reports",
     "maps",
     "justice",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -122,7 +123,12 @@ STORAGES = {
 # into the repository); found without importing folium. Leaflet itself comes from django-leaflet.
 STATICFILES_DIRS = [
     ("vendor/folium", Path(importlib.util.find_spec("folium").origin).parent / "templates"),
+    # MapLibre GL JS of the citizen pages (web/), from the npm lockfile (`npm ci` in scripts/platform.sh).
+    ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
 ]
+# Password reset mails of the citizen accounts (web/): printed on the console unless configured.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Convive Bogotá <no-responder@localhost>")
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 

@@ -1,0 +1,48 @@
+"""Citizen pages (mounted at / by geo.urls, before the map pages): home map, report, follow, accounts."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path, re_path, reverse_lazy
+from django.views.i18n import set_language
+
+from . import views
+
+# Same alphabet as reports.models.TRACKING_ALPHABET, any case.
+CODE = r"(?P<code>[2-9A-HJKMNP-Za-hjkmnp-z]{10})"
+
+urlpatterns = [
+    path("", views.home, name="web-home"),
+    path("reportar/", views.report_new, name="web-report"),
+    re_path(rf"^reportar/listo/{CODE}/$", views.report_done, name="web-report-done"),
+    path("seguimiento/", views.follow_search, name="web-follow"),
+    re_path(rf"^seguimiento/{CODE}/$", views.follow_detail, name="web-follow-detail"),
+    path("reportes/<int:pk>/", views.report_public, name="web-report-public"),
+    path("reportes/<int:pk>/apoyar/", views.report_support, name="web-report-support"),
+    path("cuenta/registro/", views.register, name="web-register"),
+    path("cuenta/entrar/", views.LoginView.as_view(), name="web-login"),
+    path("cuenta/salir/", auth_views.LogoutView.as_view(next_page="web-home"), name="web-logout"),
+    path("cuenta/mis-reportes/", views.my_reports, name="web-my-reports"),
+    path("cuenta/clave/", views.PasswordResetView.as_view(), name="web-password-reset"),
+    path(
+        "cuenta/clave/enviada/",
+        auth_views.PasswordResetDoneView.as_view(template_name="web/account/password_reset_sent.html"),
+        name="web-password-reset-sent",
+    ),
+    path(
+        "cuenta/clave/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="web/account/password_reset_confirm.html",
+            success_url=reverse_lazy("web-password-reset-complete"),
+        ),
+        name="web-password-reset-confirm",
+    ),
+    path(
+        "cuenta/clave/lista/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="web/account/password_reset_complete.html"
+        ),
+        name="web-password-reset-complete",
+    ),
+    path("idioma/", set_language, name="web-set-language"),
+    path("sw.js", views.service_worker, name="web-service-worker"),
+    path("manifest.webmanifest", views.manifest, name="web-manifest"),
+]
