@@ -320,7 +320,37 @@ PUBLIC_OUTPUTS: dict[str, Callable[[Plan], list[Fetch]]] = {
         f for pk in plan.ids for f in _open311("request", service_request_id=str(pk))
     ],
     "open311:token": lambda plan: [f for pk in plan.ids for f in _open311("token", token=str(pk))],
+    # access to justice: the office directory and the procedures guide (no report data; justice
+    # requests are never listed anywhere, see tests/justice/test_privacy.py)
+    "service-list": lambda plan: [
+        Fetch(reverse("service-list")),
+        Fetch(reverse("service-list"), (("locality", "01"), ("kind", "cai"))),
+    ],
+    "service-nearest": lambda plan: [
+        Fetch(reverse("service-nearest"), (("lat", f"{lat:.6f}"), ("lon", f"{lon:.6f}"), ("limit", "20")))
+        for lon, lat in [at(0, 0)]
+    ],
+    "service-detail": lambda plan: _service_detail(),
+    # The toy territory may or may not lie under the official quadrants (loaded by the justice tests).
+    "quadrant": lambda plan: [
+        Fetch(reverse("quadrant"), (("lat", f"{lat:.6f}"), ("lon", f"{lon:.6f}")), statuses=(200, 404))
+        for lon, lat in [at(0, 0)]
+    ],
+    "procedure-list": lambda plan: [
+        Fetch(reverse("procedure-list")),
+        Fetch(reverse("procedure-list"), (("category", plan.sensitive_category),)),
+    ],
+    "procedure-detail": lambda plan: [Fetch(reverse("procedure-detail", kwargs={"code": "rina"}))],
 }
+
+
+def _service_detail() -> list[Fetch]:
+    from justice.models import ServicePoint
+
+    first = ServicePoint.objects.current().order_by("pk").first()
+    if first is None:
+        return [Fetch(reverse("service-detail", kwargs={"pk": 999999}), statuses=(404,))]
+    return [Fetch(reverse("service-detail", kwargs={"pk": first.pk}))]
 
 
 @dataclass(frozen=True)
@@ -410,6 +440,27 @@ EXEMPT: dict[str, Exempt] = {
     "auth-logout": Exempt("session logout (POST)", _probe("auth-logout")),
     "auth-register": Exempt("account creation (POST)", _probe("auth-register")),
     "auth-me": Exempt("the signed-in user's own account", _probe("auth-me")),
+    "justice-request-create": Exempt(
+        "POST only: a citizen's private justice request; its answer is the requester's own tracking view",
+        _probe("justice-request-create"),
+    ),
+    "justice-request-track": Exempt(
+        "a justice request's status behind its tracking code (bearer secret; never the narrative)",
+        _probe("justice-request-track", (404,), tracking_code="JZZZZZZZZZZ"),
+    ),
+    "staff-justice-request-list": Exempt(
+        "receiving office's workbench", _probe("staff-justice-request-list")
+    ),
+    "staff-justice-request-detail": Exempt(
+        "receiving office's workbench", _probe("staff-justice-request-detail", pk=1)
+    ),
+    "staff-justice-request-transition": Exempt(
+        "receiving office's workflow (POST)", _probe("staff-justice-request-transition", pk=1)
+    ),
+    "staff-justice-attachment": Exempt(
+        "a justice request's attachment, for the receiving office",
+        _probe("staff-justice-attachment", pk=1, attachment_id=1),
+    ),
 }
 # Whole namespaces: the Django admin answers anonymous callers with a redirect to its login page.
 EXEMPT_NAMESPACES: dict[str, Exempt] = {
@@ -655,6 +706,10 @@ PRIVATE_FIELDS = {
 # (registry key, field): why that field carries no reporter data there.
 PRIVATE_FIELD_EXEMPTIONS = {
     ("open311:discovery", "contact"): "GeoReport v2 discovery: the platform's own contact, by the spec",
+    ("service-list", "email"): "the office's institutional e-mail (official directory), not a person's",
+    ("service-nearest", "email"): "the office's institutional e-mail (official directory), not a person's",
+    ("service-detail", "email"): "the office's institutional e-mail (official directory), not a person's",
+    ("quadrant", "phone"): "the quadrant patrol's published mobile number, not a person's",
 }
 
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "localities",
     "reports",
     "maps",
+    "justice",
     "web",
 ]
 
@@ -201,6 +202,11 @@ BASEMAP_ATTRIBUTION = env(
     default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
 )
 
+# Justice requests (justice/): Fernet keys for their encrypted fields (comma-separated, newest first;
+# empty = derived from SECRET_KEY, see justice/crypto.py) and the folder of their attachments (never served).
+JUSTICE_ENCRYPTION_KEYS = env.list("JUSTICE_ENCRYPTION_KEYS", default=[])
+JUSTICE_PRIVATE_ROOT = Path(env("JUSTICE_PRIVATE_ROOT", default=str(BASE_DIR / ".local" / "private")))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Convive Bogotá API",
     "DESCRIPTION": (
@@ -220,6 +226,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "reports.models.Status",
         "EntityEnum": "reports.models.Entity",
+        "JusticeRequestStatusEnum": "justice.models.RequestStatus",
     },
 }
 
