@@ -5,8 +5,8 @@
 The dev database ("convive") must hold --reports demo reports; if it has fewer, the script seeds the
 missing ones with `seed_demo` and prints how long that took. Cases:
 
-1. citywide heatmap over the last year (500 m squares): maps.selectors.heatmap_cells (reads the
-   rollup maps_reportcell) + JSON encoding, against one raw SQL statement that transforms every
+1. citywide heatmap over the last year (500 m squares): maps.selectors.heatmap_cells_json (reads
+   the rollup maps_reportcell; the JSON text the endpoint sends), against one raw SQL statement that transforms every
    report point to EPSG:9377, snaps it to its public-grid node, groups the nodes by cell over
    reports_report and builds the same GeoJSON (ST_AsGeoJSON of the cell squares, json_agg), and
    against raw SQL summing the same rollup. For an analyst and in the public form. Goal: within
@@ -59,7 +59,7 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from maps.filters import MapFilters  # noqa: E402
-from maps.selectors import heatmap_cells, unit_stats  # noqa: E402
+from maps.selectors import heatmap_cells_json, unit_stats  # noqa: E402
 from reports.visibility import ViewerScope  # noqa: E402
 
 FULL = ViewerScope(full=True)
@@ -322,9 +322,7 @@ def bench_heatmaps(repeat: int) -> None:
     ]
     for label, rule, f, join, where in cases:
         platform_s, body = timed(
-            lambda f=f, rule=rule: json.dumps(
-                heatmap_cells(filters=f, scope=rule.scope, cell=500, shape="square")
-            ),
+            lambda f=f, rule=rule: heatmap_cells_json(filters=f, scope=rule.scope, cell=500, shape="square"),
             repeat=repeat,
         )
         params = {
