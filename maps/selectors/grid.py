@@ -31,9 +31,10 @@ HEX_EDGE_FACTOR = math.sqrt(2 / (3 * math.sqrt(3)))
 SQRT3 = math.sqrt(3)
 HEX_ANGLES = (30, 90, 150, 210, 270, 330, 30)
 
-# Output-cell keys (a, b) of a rollup row at node (cell_x, cell_y), see the module docstring. Squares: floor in
-# float8, exact for these integers (< 2^53) and right for negative ones too (integer `/` truncates).
-# Hexagons: axial coordinates with cube rounding; round(float8) is rint (ties to even) as np.round.
+# Output-cell keys (a, b) of a rollup row at node (cell_x, cell_y), see the module docstring.
+# Squares: floor in float8, exact for these integers (< 2^53) and right for negative ones too
+# (integer `/` truncates). Hexagons: axial coordinates with cube rounding; round(float8) is rint
+# (ties to even) as np.round.
 _SQUARE_KEYS = """
     SELECT floor(cell_x * %(g)s::float8 / %(s)s)::int AS a, floor(cell_y * %(g)s::float8 / %(s)s)::int AS b,
            n, privileged
@@ -61,9 +62,11 @@ _HEX_KEYS = """
     ) fixed
 """
 
-# The visible rollup rows ({where}/{privileged}: reports.visibility's VisibleRows over
-# maps_reportcell) summed per output cell; `shown` applies k (or not, {shown}). Keying every row
-# and grouping once is faster than summing per node first (measured: 20 % on squares and hexagons).
+# Raw SQL: grouping by computed cell keys with a boolean aggregate, which the ORM cannot express;
+# {where}/{privileged} are the fixed fragments of reports.visibility's VisibleRows over
+# maps_reportcell (values are parameters). The visible rows are summed per output cell; `shown`
+# applies k (or not, {shown}). Keying every row and grouping once is faster than summing per node
+# first (measured: 20 % on squares and hexagons).
 _CELLS = """
 WITH visible AS (
     SELECT cell_x, cell_y, n, {privileged} AS privileged FROM maps_reportcell WHERE {where}
@@ -146,6 +149,7 @@ def node_query(filters: MapFilters, scope: ViewerScope) -> tuple[str, dict]:
     """SQL reading `shown_nodes (cell_x, cell_y, n, shown)`: visible reports per public-grid node, with k
     applied as for cells; and its parameters."""
     rows: VisibleRows = rollup_where(filters, scope, points=True)
+    # Raw SQL, as _CELLS: a grouped read with a boolean aggregate, from fixed fragments.
     sql = f"""
     WITH nodes AS (
         SELECT cell_x, cell_y, sum(n)::int AS n, bool_and({rows.privileged}) AS privileged
