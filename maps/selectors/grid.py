@@ -146,6 +146,21 @@ def cell_query(filters: MapFilters, scope: ViewerScope, shape: str, size: float)
     return CellQuery(sql, polygon, params)
 
 
+# Raw SQL (see _CELLS): the cells the caller may see, for computations that need them all at once.
+_SHOWN_CELLS = """
+SELECT a, b, n FROM cells WHERE shown ORDER BY a, b
+"""
+
+
+def shown_cells(query: CellQuery) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keys a, b and counts n (int64 arrays, in (a, b) order) of the cells of `query` the caller may
+    see: at or above k, or every cell for full detail (the input of the hot spots)."""
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql + _SHOWN_CELLS, query.params)
+        columns = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
+    return columns[:, 0], columns[:, 1], columns[:, 2]
+
+
 def _shown_sql(scope: ViewerScope) -> str:
     # Callers with full detail see every cell; everyone else sees cells of at least k reports, or
     # cells whose every row is in their full-detail scope (locality staff, own localities).
@@ -173,10 +188,3 @@ def fetch_one(sql: str, params: dict):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
-
-
-def fetch_all(sql: str, params: dict) -> list:
-    """Every row `sql` returns."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()

@@ -28,7 +28,7 @@ import numpy as np
 from reports.visibility import ViewerScope
 
 from ..filters import MapFilters
-from .grid import cell_query, fetch_all, fetch_one
+from .grid import cell_query, fetch_one, shown_cells
 
 SQUARE_NEIGHBOURS = [(di, dj) for di in (-1, 0, 1) for dj in (-1, 0, 1)]
 HEX_NEIGHBOURS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, 1)]
@@ -105,12 +105,6 @@ def _study_area(a, b, n, offsets):
     )
 
 
-# Raw SQL (see maps.selectors.grid): the cells at or above k (every cell for full detail), binned
-# from the rollup in PostGIS; Gi* needs the whole grid at once, so it runs on these in numpy.
-_SHOWN_CELLS = """
-SELECT a, b, n FROM cells WHERE shown ORDER BY a, b
-"""
-
 # Raw SQL: the listed cells with their statistics (arrays, in order) drawn and encoded in PostGIS as
 # the heatmap's cells are, so polygons and JSON never pass through Python objects one by one.
 _HOTSPOT_DOCUMENT = """
@@ -149,9 +143,7 @@ def hotspot_cells_json(
     with at least k reports are listed (`suppressed` stays in the properties, always false).
     """
     query = cell_query(filters, scope, shape, float(cell))
-    rows = fetch_all(query.sql + _SHOWN_CELLS, query.params)
-    columns = np.array(rows, dtype=np.int64).reshape(-1, 3)
-    ba, bb, bn = columns[:, 0], columns[:, 1], columns[:, 2]
+    ba, bb, bn = shown_cells(query)
     offsets = SQUARE_NEIGHBOURS if shape == "square" else HEX_NEIGHBOURS
     a, b, n, empty = _study_area(ba, bb, bn, offsets)
     z, p = getis_ord_gi_star(a, b, n, offsets)
