@@ -5,14 +5,16 @@
 The dev database ("convive") must hold --reports demo reports; if it has fewer, the script seeds the
 missing ones with `seed_demo` and prints how long that took. Cases:
 
-1. citywide heatmap over the last year (500 m squares): maps.selectors.heatmap_cells (reads the
-   rollup maps_reportcell) + JSON encoding, against one raw SQL statement that transforms every
+1. citywide heatmap over the last year (500 m squares): maps.selectors.heatmap_cells_json (reads
+   the rollup maps_reportcell; the JSON text the endpoint sends), against one raw SQL statement that transforms every
    report point to EPSG:9377, snaps it to its public-grid node, groups the nodes by cell over
    reports_report and builds the same GeoJSON (ST_AsGeoJSON of the cell squares, json_agg), and
    against raw SQL summing the same rollup. For an analyst and in the public form. Goal: within
    1.5× of raw SQL.
 2. one locality's heatmap over the last year (the locality with most reports): same pair. Goal: at
    least 5× faster than the raw aggregate over the base table.
+   Then, citywide over the last year against raw SQL over the same rollup: 500 m hexagons, the heat
+   points (one per public-grid node) and the hot spots' input (counts per 500 m square at or above k).
 3. stats by UPZ (last year vs the year before): maps.selectors.unit_stats against a raw SQL query
    computing the same figures, for an analyst and in the public form. Goal: within 1.5×.
 4. report vector tiles at zoom 12 and 14 over the densest public-grid node, the 10,000-feature
@@ -59,7 +61,8 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from maps.filters import MapFilters  # noqa: E402
-from maps.selectors import heatmap_cells, unit_stats  # noqa: E402
+from maps.selectors import heatmap_cells_json, heatmap_points_json, unit_stats  # noqa: E402
+from maps.selectors.grid import cell_query, shown_cells  # noqa: E402
 from reports.visibility import ViewerScope  # noqa: E402
 
 FULL = ViewerScope(full=True)
@@ -322,9 +325,7 @@ def bench_heatmaps(repeat: int) -> None:
     ]
     for label, rule, f, join, where in cases:
         platform_s, body = timed(
-            lambda f=f, rule=rule: json.dumps(
-                heatmap_cells(filters=f, scope=rule.scope, cell=500, shape="square")
-            ),
+            lambda f=f, rule=rule: heatmap_cells_json(filters=f, scope=rule.scope, cell=500, shape="square"),
             repeat=repeat,
         )
         params = {
@@ -366,6 +367,139 @@ def bench_heatmaps(repeat: int) -> None:
             rollup_s,
             "≤1.5× raw",
             f"every cell same: {same_rollup}",
+        )
+
+
+# Pointy-top hexagons of the same area as the s-metre square (edge e = s·√(2/(3√3))), axial keys (q, r)
+# of each public-grid node by cube rounding, drawn around (e·√3·(q + r/2), e·1.5·r); raw SQL over the
+# same rollup, written apart from the platform (its own hexagon from cosd/sind, moved to each cell).
+RAW_HEX_ROLLUP = """
+WITH nodes AS (
+    SELECT rc.cell_x * %(g)s::float8 AS x, rc.cell_y * %(g)s::float8 AS y, sum(rc.n)::int AS n
+    FROM maps_reportcell rc
+    WHERE rc.day >= %(date_from)s AND rc.day <= %(date_to)s AND {rule}
+    GROUP BY rc.cell_x, rc.cell_y
+),
+frac AS (SELECT (sqrt(3) / 3 * x - y / 3) / %(e)s AS q, (2::float8 / 3 * y) / %(e)s AS r, n FROM nodes OFFSET 0),
+cube AS (SELECT q, r, -q - r AS s, round(q) AS rq, round(r) AS rr, round(-q - r) AS rs, n FROM frac OFFSET 0),
+c AS (
+    SELECT CASE WHEN abs(rq - q) > abs(rr - r) AND abs(rq - q) > abs(rs - s) THEN -rr - rs ELSE rq END::int AS i,
+           CASE WHEN abs(rq - q) > abs(rr - r) AND abs(rq - q) > abs(rs - s) THEN rr
+                WHEN abs(rr - r) > abs(rs - s) THEN -rq - rs ELSE rr END::int AS j,
+           sum(n)::int AS n
+    FROM cube GROUP BY 1, 2 HAVING sum(n) >= %(k)s
+),
+hexagon AS (
+    SELECT ST_MakePolygon(ST_MakeLine(array_agg(ST_MakePoint(%(e)s * cosd(d), %(e)s * sind(d)) ORDER BY o))) AS h
+    FROM unnest(ARRAY[30, 90, 150, 210, 270, 330, 30]) WITH ORDINALITY AS t(d, o)
+),
+m AS (SELECT max(n) AS top FROM c)
+SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
+    'type', 'Feature', 'id', 'hex:' || i || ':' || j,
+    'geometry', ST_AsGeoJSON(ST_Transform(ST_SetSRID(
+        ST_Translate(h, %(e)s * sqrt(3) * (i + j / 2.0), %(e)s * 1.5 * j), 9377), 4326), 6)::json,
+    'properties', json_build_object('count', n, 'intensity', round(n::numeric / m.top, 4))
+)), '[]'))::text
+FROM c, m, hexagon
+"""
+
+# Heat points: [lat, lon, weight] per public-grid node with at least k reports (weight = n / max).
+RAW_POINTS_ROLLUP = """
+WITH c AS (
+    SELECT rc.cell_x, rc.cell_y, sum(rc.n)::int AS n FROM maps_reportcell rc
+    WHERE rc.day >= %(date_from)s AND rc.day <= %(date_to)s AND {rule}
+    GROUP BY 1, 2 HAVING sum(rc.n) >= greatest(%(k)s, 1)
+),
+m AS (SELECT max(n) AS top FROM c)
+SELECT coalesce(json_agg(json_build_array(
+    round(ST_Y(p)::numeric, 6), round(ST_X(p)::numeric, 6), round(n::numeric / top, 4))), '[]')::text
+FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(cell_x * %(g)s, cell_y * %(g)s), 9377), 4326) AS p, n FROM c) s, m
+"""
+
+# The input of the hot spots: counts per s-metre square of the rollup, cells below k left out.
+RAW_CELL_COUNTS_ROLLUP = """
+SELECT rc.cell_x * %(g)s / %(s)s, rc.cell_y * %(g)s / %(s)s, sum(rc.n)::int
+FROM maps_reportcell rc
+WHERE rc.day >= %(date_from)s AND rc.day <= %(date_to)s AND {rule}
+GROUP BY 1, 2 HAVING sum(rc.n) >= %(k)s ORDER BY 1, 2
+"""
+
+
+def same_points(mine: list, theirs: list) -> list[str]:
+    """Differences between two heat-point lists, each sorted by (lat, lon): positions within 2e-6°,
+    weights within 1e-4 (PostgreSQL and Python round their last digit apart on ties)."""
+    if len(mine) != len(theirs):
+        return [f"{len(mine)} puntos en la plataforma, {len(theirs)} en SQL"]
+    return [
+        f"plataforma {p} ≠ SQL {q}"
+        for p, q in zip(sorted(mine), sorted(theirs), strict=True)
+        if abs(p[0] - q[0]) > 2e-6 or abs(p[1] - q[1]) > 2e-6 or abs(p[2] - q[2]) > 1e-4 + 1e-9
+    ]
+
+
+def sql_all(sql: str, params: dict) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def bench_rollup_outputs(repeat: int) -> None:
+    """Hexagons, heat points and the hot spots' input, citywide over a year, each against raw SQL over
+    the same rollup (no base-table baseline: the work is the same as for the squares)."""
+    today = timezone.localdate()
+    filters = MapFilters(date_from=today - timedelta(days=364), date_to=today)
+    for rule in rules():
+        params = {
+            "g": grid_metres(),
+            "s": 500,
+            "e": 500 * math.sqrt(2 / (3 * math.sqrt(3))),
+            "k": rule.min_count,
+            "date_from": filters.date_from,
+            "date_to": filters.date_to,
+        }
+        where = rule.rollup_where
+        platform_s, body = timed(
+            lambda rule=rule: heatmap_cells_json(filters=filters, scope=rule.scope, cell=500, shape="hex"),
+            repeat=repeat,
+        )
+        raw_s, raw = timed(sql_one, RAW_HEX_ROLLUP.format(rule=where), params, repeat=repeat)
+        mine = heatmap_by_cell(json.loads(body))
+        same = differ(
+            f"hexagons, {rule.name}", compare_keyed(mine, heatmap_by_cell(json.loads(raw[0])), same_cell)
+        )
+        record(
+            f"heatmap citywide, 1 year, 500 m hexagons, {rule.name}",
+            platform_s,
+            raw_s,
+            "≤1.5× raw",
+            f"raw SQL on the rollup; {len(mine)} cells, every cell same: {same}",
+        )
+
+        platform_s, body = timed(
+            lambda rule=rule: heatmap_points_json(filters=filters, scope=rule.scope), repeat=repeat
+        )
+        raw_s, raw = timed(sql_one, RAW_POINTS_ROLLUP.format(rule=where), params, repeat=repeat)
+        points = json.loads(body)["points"]
+        same = differ(f"heat points, {rule.name}", same_points(points, json.loads(raw[0])))
+        record(
+            f"heat points citywide, 1 year, {rule.name}",
+            platform_s,
+            raw_s,
+            "≤1.5× raw",
+            f"raw SQL on the rollup; {len(points)} points, every point same: {same}",
+        )
+
+        query = cell_query(filters, rule.scope, "square", 500.0)
+        platform_s, (a, b, n) = timed(shown_cells, query, repeat=repeat)
+        raw_s, raw = timed(sql_all, RAW_CELL_COUNTS_ROLLUP.format(rule=where), params, repeat=repeat)
+        mine = {(int(i), int(j)): int(c) for i, j, c in zip(a, b, n, strict=True)}
+        same = differ(f"hot-spot input, {rule.name}", compare_keyed(mine, {(i, j): c for i, j, c in raw}))
+        record(
+            f"hot-spot input (500 m squares), {rule.name}",
+            platform_s,
+            raw_s,
+            "≤1.5× raw",
+            f"raw SQL on the rollup; {len(mine)} cells, every count same: {same}",
         )
 
 
@@ -676,6 +810,7 @@ def main() -> None:
     print(machine())
     print(f"Puntos públicos = punto exacto ajustado a la malla pública: {check_public_points()}")
     bench_heatmaps(args.repeat)
+    bench_rollup_outputs(args.repeat)
     bench_stats(args.repeat)
     if not args.skip_http:
         bench_tiles_pages_exports(args.repeat, args)

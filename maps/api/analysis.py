@@ -6,6 +6,7 @@ for locality staff, everything for analysts and admins. They only read: the roll
 refreshed after report writes (maps.services).
 """
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
@@ -30,6 +31,12 @@ BAD_REQUEST = OpenApiResponse(
         )
     ],
 )
+
+
+def json_response(text: str) -> HttpResponse:
+    """A 200 with JSON text PostGIS already encoded (the large map documents): decoding it only for
+    DRF's renderer to encode it again would cost more than building it."""
+    return HttpResponse(text, content_type="application/json")
 
 
 class _AnalysisView(APIView):
@@ -91,9 +98,9 @@ class HeatmapView(_AnalysisView):
         params, filters, scope = self.parsed(request)
         data = params.validated_data
         if data["output"] == "points":
-            return Response(selectors.heatmap_points(filters=filters, scope=scope))
-        return Response(
-            selectors.heatmap_cells(filters=filters, scope=scope, cell=data["cell"], shape=data["shape"])
+            return json_response(selectors.heatmap_points_json(filters=filters, scope=scope))
+        return json_response(
+            selectors.heatmap_cells_json(filters=filters, scope=scope, cell=data["cell"], shape=data["shape"])
         )
 
 
@@ -138,8 +145,8 @@ class HotspotsView(_AnalysisView):
     def get(self, request):
         params, filters, scope = self.parsed(request)
         data = params.validated_data
-        return Response(
-            selectors.hotspot_cells(
+        return json_response(
+            selectors.hotspot_cells_json(
                 filters=filters,
                 scope=scope,
                 cell=data["cell"],

@@ -1,4 +1,4 @@
-"""Grid counts from the rollup (maps_reportcell) and binning into square or hexagonal cells.
+"""Grid counts from the rollup (maps_reportcell), binned into square or hexagonal cells in PostGIS.
 
 The rollup counts reports per node of the public grid (reports.visibility: the exact point snapped
 to public_grid_metres() g in EPSG:9377; node (i, j) sits at (i·g, j·g)), so every cell computed here
@@ -8,6 +8,11 @@ the union of those nodes' public-grid cells, so the cell and the public points o
 never be combined into a smaller area. A hexagon (pointy-top) has the same area as the square of
 side s (edge = s·√(2/(3√3)) ≈ 0.620·s), with axial coordinates (q, r); each node goes whole to the
 hexagon containing it.
+
+Binning, small-count suppression, polygons (EPSG:9377 → 4326) and the GeoJSON text are all done in
+one statement over the rollup: the rows never come to Python, and the heatmap's answer is the JSON
+text PostgreSQL returns. The floating-point steps are written as the numpy version was (the same
+IEEE operations in the same order), so cells and vertices are the ones it produced.
 """
 
 from __future__ import annotations
@@ -18,138 +23,168 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
-from reports.visibility import ViewerScope, public_grid_metres, public_min_count
+from reports.visibility import ViewerScope, VisibleRows, public_grid_metres, public_min_count
 
 from ..filters import MapFilters, rollup_where
 
 HEX_EDGE_FACTOR = math.sqrt(2 / (3 * math.sqrt(3)))
 SQRT3 = math.sqrt(3)
+HEX_ANGLES = (30, 90, 150, 210, 270, 330, 30)
+
+# Output-cell keys (a, b) of a rollup row at node (cell_x, cell_y), see the module docstring.
+# Squares: integer division, which is the floor of the numpy code because every node is positive
+# (reports lie in a locality of Bogotá, about x = 4.9e6, y = 2.0e6 m in EPSG:9377); 10 % faster than
+# floor() in float8. Hexagons: axial coordinates with cube rounding; round(float8) is rint (ties to
+# even) as np.round.
+_SQUARE_KEYS = """
+    SELECT cell_x * %(g)s / %(s_int)s AS a, cell_y * %(g)s / %(s_int)s AS b, n, privileged
+    FROM visible
+"""
+_HEX_KEYS = """
+    SELECT (CASE WHEN fix_q THEN -rr - rs ELSE rq END)::int AS a,
+           (CASE WHEN NOT fix_q AND abs(rr - r) > abs(rs - s) THEN -rq - rs ELSE rr END)::int AS b,
+           n, privileged
+    FROM (
+        SELECT *, abs(rq - q) > abs(rr - r) AND abs(rq - q) > abs(rs - s) AS fix_q
+        FROM (
+            SELECT *, round(q) AS rq, round(r) AS rr, round(s) AS rs
+            FROM (
+                SELECT *, -q - r AS s
+                FROM (
+                    SELECT n, privileged,
+                           (%(sqrt3_3)s * (cell_x * %(g)s::float8) - (cell_y * %(g)s::float8) / 3) / %(edge)s AS q,
+                           (%(two_3)s * (cell_y * %(g)s::float8)) / %(edge)s AS r
+                    FROM (
+                        SELECT cell_x, cell_y, sum(n) AS n, bool_and(privileged) AS privileged
+                        FROM visible GROUP BY cell_x, cell_y
+                    ) nodes
+                    OFFSET 0
+                ) axial
+            ) cube
+            OFFSET 0
+        ) rounded
+    ) fixed
+"""
+
+# Raw SQL: grouping by computed cell keys with a boolean aggregate, which the ORM cannot express;
+# {where}/{privileged} are the fixed fragments of reports.visibility's VisibleRows over
+# maps_reportcell (values are parameters). The visible rows are summed per output cell; `shown`
+# applies k (or not, {shown}). Squares key every row and group once (20 % faster than summing per
+# node first); hexagons sum per node first, since their key costs more than a group, and fence the
+# steps with OFFSET 0 so the planner does not inline q and r into every later expression (measured:
+# 2.4x faster than keying every row without fences).
+_CELLS = """
+WITH visible AS (
+    SELECT cell_x, cell_y, n, {privileged} AS privileged FROM maps_reportcell WHERE {where}
+),
+keyed AS ({keys}),
+binned AS (
+    SELECT a, b, sum(n)::int AS n, bool_and(privileged) AS privileged FROM keyed GROUP BY a, b
+),
+cells AS (SELECT a, b, n, {shown} AS shown FROM binned)
+"""
+
+# Polygon of output cell (a, b) in EPSG:9377: a template cell around the origin (WKT parameter,
+# vertices computed in Python) moved to the cell; for squares by (a·s, b·s), for hexagons to the
+# centre (edge·√3·(a + b/2), edge·1.5·b).
+_SQUARE_SHIFT = "a * %(s)s::float8, b * %(s)s::float8"
+_HEX_SHIFT = "%(edge_sqrt3)s * (a + b / 2.0::float8), %(edge_15)s * b"
+POLYGON_SQL = "ST_Translate(ST_GeomFromText(%(template)s, 9377), {shift})"
 
 
-@dataclass
-class BaseCells:
-    """Counts per public-grid node: x, y are node indices (metres = index · public_grid_metres());
-    n the count; privileged marks nodes whose rows all belong to the caller's full-detail scope
-    (never suppressed)."""
-
-    x: np.ndarray
-    y: np.ndarray
-    n: np.ndarray
-    privileged: np.ndarray
-
-
-def base_cells(filters: MapFilters, scope: ViewerScope) -> BaseCells:
-    """Counts per public-grid node (EPSG:9377) from the rollup, with the caller's visibility rules
-    (sensitive categories only where the caller has full detail)."""
-    rows = rollup_where(filters, scope, points=True)
-    # Raw SQL: a grouped read of the rollup with a boolean aggregate the ORM cannot name as cleanly;
-    # `where` is assembled from fixed fragments, values are parameters.
-    sql = f"""
-        SELECT cell_x, cell_y, sum(n)::int, bool_and({rows.privileged})
-        FROM maps_reportcell WHERE {rows.where}
-        GROUP BY cell_x, cell_y
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, rows.query_params())
-        fetched = cursor.fetchall()
-    if not fetched:
-        empty = np.empty(0, dtype=np.int64)
-        return BaseCells(empty, empty, empty, np.empty(0, dtype=bool))
-    x, y, n, priv = zip(*fetched, strict=True)
-    return BaseCells(
-        np.array(x, dtype=np.int64),
-        np.array(y, dtype=np.int64),
-        np.array(n, dtype=np.int64),
-        np.array(priv, dtype=bool),
-    )
-
-
-@dataclass
-class Binned:
-    """Counts per output cell: keys (a, b) are square (i, j) or hexagon axial (q, r) indices."""
-
-    shape: str
-    size: float
-    a: np.ndarray
-    b: np.ndarray
-    n: np.ndarray
-    privileged: np.ndarray
-
-
-def bin_keys(shape: str, size: float, ix: np.ndarray, iy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Output-cell indices of public-grid nodes (ix, iy) (see the module docstring)."""
-    grid = public_grid_metres()
-    if shape == "square":
-        # Integer arithmetic: a node on a cell edge belongs to exactly one cell, without float doubt.
-        return (ix * grid) // int(size), (iy * grid) // int(size)
-    cx, cy = ix * float(grid), iy * float(grid)
-    edge = size * HEX_EDGE_FACTOR
-    q = (SQRT3 / 3 * cx - cy / 3) / edge
-    r = (2 / 3 * cy) / edge
-    # Cube rounding.
-    s = -q - r
-    rq, rr, rs = np.round(q), np.round(r), np.round(s)
-    dq, dr, ds = np.abs(rq - q), np.abs(rr - r), np.abs(rs - s)
-    fix_q = (dq > dr) & (dq > ds)
-    fix_r = ~fix_q & (dr > ds)
-    rq = np.where(fix_q, -rr - rs, rq)
-    rr = np.where(fix_r, -rq - rs, rr)
-    return rq.astype(np.int64), rr.astype(np.int64)
-
-
-def bin_cells(cells: BaseCells, shape: str, size: float) -> Binned:
-    """Aggregate public-grid nodes into output cells of `size` metres (square or hex)."""
-    a, b = bin_keys(shape, size, cells.x, cells.y)
-    if len(a) == 0:
-        return Binned(shape, size, a, b, a, np.empty(0, dtype=bool))
-    keys = np.stack([a, b], axis=1)
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    n = np.bincount(inverse, weights=cells.n, minlength=len(uniq)).astype(np.int64)
-    # A cell is privileged when every base cell in it is.
-    unpriv = np.bincount(inverse, weights=(~cells.privileged).astype(float), minlength=len(uniq))
-    return Binned(shape, size, uniq[:, 0], uniq[:, 1], n, unpriv == 0)
-
-
-def cell_polygons(shape: str, size: float, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Rings (k, vertices, 2) of the output cells in EPSG:9377 metres (closed); squares are shifted by
-    half a public-grid cell so their edges run along public-grid cell edges (module docstring)."""
+def cell_template(shape: str, size: float) -> str:
+    """WKT (EPSG:9377 metres) of the output cell at the origin: the square [−g/2, s − g/2)² or the
+    pointy-top hexagon of edge size·HEX_EDGE_FACTOR centred on (0, 0); rings closed, anticlockwise."""
     if shape == "square":
         half = public_grid_metres() / 2
-        x0, y0 = a * size - half, b * size - half
-        return np.stack(
-            [
-                np.stack([x0, y0], 1),
-                np.stack([x0 + size, y0], 1),
-                np.stack([x0 + size, y0 + size], 1),
-                np.stack([x0, y0 + size], 1),
-                np.stack([x0, y0], 1),
-            ],
-            axis=1,
-        )
+        x0, x1 = 0 - half, size - half
+        ring = [(x0, x0), (x1, x0), (x1, x1), (x0, x1), (x0, x0)]
+    else:
+        edge = size * HEX_EDGE_FACTOR
+        angles = np.radians(np.array(HEX_ANGLES))
+        ring = list(zip((edge * np.cos(angles)).tolist(), (edge * np.sin(angles)).tolist(), strict=True))
+    return "POLYGON((" + ",".join(f"{x!r} {y!r}" for x, y in ring) + "))"
+
+
+@dataclass(frozen=True)
+class CellQuery:
+    """The SQL of the visible output cells of one request (`_CELLS` with its parameters).
+
+    After `sql` the statement may read `cells (a, b, n, shown)`; `polygon` is the SQL of the cell
+    polygon (EPSG:9377) over a, b, with `params`.
+    """
+
+    sql: str
+    polygon: str
+    params: dict
+
+
+def cell_query(filters: MapFilters, scope: ViewerScope, shape: str, size: float) -> CellQuery:
+    """Cells of `size` metres (square or hex, EPSG:9377) of the rollup rows `scope` may see under
+    `filters`; `shown` is false on cells below k unless every row in them is the caller's in full."""
+    rows = rollup_where(filters, scope, points=True)
     edge = size * HEX_EDGE_FACTOR
-    cx = edge * SQRT3 * (a + b / 2)
-    cy = edge * 1.5 * b
-    angles = np.radians(np.array([30, 90, 150, 210, 270, 330, 30]))
-    return np.stack(
-        [cx[:, None] + edge * np.cos(angles)[None, :], cy[:, None] + edge * np.sin(angles)[None, :]], axis=2
+    params = rows.query_params(
+        g=public_grid_metres(),
+        s=size,
+        s_int=int(size),
+        k=public_min_count(),
+        sqrt3_3=SQRT3 / 3,
+        two_3=2 / 3,
+        edge=edge,
+        edge_sqrt3=edge * SQRT3,
+        edge_15=edge * 1.5,
+        template=cell_template(shape, size),
     )
+    sql = _CELLS.format(
+        where=rows.where,
+        privileged=rows.privileged,
+        keys=_SQUARE_KEYS if shape == "square" else _HEX_KEYS,
+        shown=_shown_sql(scope),
+    )
+    polygon = POLYGON_SQL.format(shift=_SQUARE_SHIFT if shape == "square" else _HEX_SHIFT)
+    return CellQuery(sql, polygon, params)
 
 
-_TRANSFORMERS: dict = {}
+# Raw SQL (see _CELLS): the cells the caller may see, for computations that need them all at once.
+_SHOWN_CELLS = """
+SELECT a, b, n FROM cells WHERE shown ORDER BY a, b
+"""
 
 
-def to_lonlat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """EPSG:9377 metres → EPSG:4326 lon/lat degrees."""
-    if "geo" not in _TRANSFORMERS:
-        import pyproj
+def shown_cells(query: CellQuery) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keys a, b and counts n (int64 arrays, in (a, b) order) of the cells of `query` the caller may
+    see: at or above k, or every cell for full detail (the input of the hot spots)."""
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql + _SHOWN_CELLS, query.params)
+        columns = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
+    return columns[:, 0], columns[:, 1], columns[:, 2]
 
-        _TRANSFORMERS["geo"] = pyproj.Transformer.from_crs(9377, 4326, always_xy=True)
-    return _TRANSFORMERS["geo"].transform(x, y)
+
+def _shown_sql(scope: ViewerScope) -> str:
+    # Callers with full detail see every cell; everyone else sees cells of at least k reports, or
+    # cells whose every row is in their full-detail scope (locality staff, own localities).
+    return "TRUE" if scope.full else "(n >= %(k)s OR privileged)"
 
 
-def suppression_mask(n: np.ndarray, privileged: np.ndarray, scope: ViewerScope) -> np.ndarray:
-    """True where a cell must be hidden: fewer than k reports, unless the caller has full detail."""
-    if scope.full:
-        return np.zeros(len(n), dtype=bool)
-    return (n < public_min_count()) & ~privileged
+def node_query(filters: MapFilters, scope: ViewerScope) -> tuple[str, dict]:
+    """SQL reading `shown_nodes (cell_x, cell_y, n, shown)`: visible reports per public-grid node, with k
+    applied as for cells; and its parameters."""
+    rows: VisibleRows = rollup_where(filters, scope, points=True)
+    # Raw SQL, as _CELLS: a grouped read with a boolean aggregate, from fixed fragments.
+    sql = f"""
+    WITH nodes AS (
+        SELECT cell_x, cell_y, sum(n)::int AS n, bool_and({rows.privileged}) AS privileged
+        FROM maps_reportcell WHERE {rows.where}
+        GROUP BY cell_x, cell_y
+    ),
+    shown_nodes AS (SELECT cell_x, cell_y, n, n > 0 AND {_shown_sql(scope)} AS shown FROM nodes)
+    """  # noqa: S608
+    return sql, rows.query_params(g=public_grid_metres(), k=public_min_count())
+
+
+def fetch_one(sql: str, params: dict):
+    """The first column of the single row `sql` returns."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]

@@ -1,89 +1,100 @@
-"""Heatmap: report counts on square or hexagonal cells, from the rollup (never the base table)."""
+"""Heatmap: report counts on square or hexagonal cells, from the rollup (never the base table).
+
+Both outputs are built in PostGIS as JSON text (the API sends it as it comes; pages parse it): one
+statement bins the rollup, leaves out cells below k, draws the polygons and encodes the document.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+import json
 
-from reports.visibility import ViewerScope, public_grid_metres
+from reports.visibility import ViewerScope
 
 from ..filters import MapFilters
-from .grid import (
-    base_cells,
-    bin_cells,
-    cell_polygons,
-    suppression_mask,
-    to_lonlat,
-)
+from .grid import cell_query, fetch_one, node_query
+
+# Raw SQL: grouping by computed cell keys, suppression, ST_Translate/ST_Transform of the cell
+# polygons and json_agg in one statement, so neither rows nor polygons pass through Python (the ORM
+# cannot group by such expressions nor aggregate JSON). Intensity is rounded as Python's round(x, 4)
+# (rint of x·10⁴ is exact here, see maps.selectors.grid), so the numbers are those of the numpy build.
+_CELLS_DOCUMENT = """
+, shown AS (SELECT a, b, n FROM cells WHERE shown),
+top AS (SELECT max(n) AS top, sum(n) AS total FROM shown)
+SELECT json_build_object(
+    'type', 'FeatureCollection',
+    'features', coalesce((
+        SELECT json_agg(json_build_object(
+            'type', 'Feature',
+            'id', %(shape)s::text || ':' || a || ':' || b,
+            'geometry', ST_AsGeoJSON(ST_Transform({polygon}, 4326), 6)::json,
+            'properties', json_build_object('count', n, 'intensity', round(n::float8 / top * 10000) / 10000)
+        ) ORDER BY a, b)
+        FROM shown, top
+    ), '[]'::json),
+    'meta', json_build_object(
+        'cell_metres', %(cell)s,
+        'shape', %(shape)s,
+        'total', (SELECT coalesce(total, 0) FROM top),
+        'max_count', (SELECT coalesce(top, 0) FROM top),
+        'suppressed_cells', (SELECT count(*) FROM cells WHERE NOT shown)
+    )
+)::text
+"""
+
+
+def heatmap_cells_json(*, filters: MapFilters, scope: ViewerScope, cell: int, shape: str) -> str:
+    """GeoJSON FeatureCollection text (EPSG:4326, 6 decimals) of cells of `cell` metres (EPSG:9377).
+
+    Each feature: id "<shape>:<a>:<b>", properties count and intensity (count / max shown count, 0..1,
+    4 decimals), in (a, b) order. Counted from public points (reports.visibility); cells below k are
+    left out for callers without full detail (`meta.suppressed_cells` says how many, not where).
+    """
+    query = cell_query(filters, scope, shape, float(cell))
+    sql = query.sql + _CELLS_DOCUMENT.format(polygon=query.polygon)
+    return fetch_one(sql, {**query.params, "shape": shape, "cell": cell})
 
 
 def heatmap_cells(*, filters: MapFilters, scope: ViewerScope, cell: int, shape: str) -> dict:
-    """GeoJSON FeatureCollection (EPSG:4326, 6 decimals) of cells of `cell` metres (EPSG:9377).
-
-    Each feature: id "<shape>:<a>:<b>", properties count and intensity (count / max shown count, 0..1).
-    Counted from public points (reports.visibility); cells below k are left out for callers without
-    full detail (`meta.suppressed_cells` says how many, not where).
-    """
-    binned = bin_cells(base_cells(filters, scope), shape, float(cell))
-    hidden = suppression_mask(binned.n, binned.privileged, scope)
-    keep = ~hidden
-    a, b, n = binned.a[keep], binned.b[keep], binned.n[keep]
-    features = []
-    if len(n):
-        top = int(n.max())
-        rings = cell_polygons(shape, float(cell), a, b)
-        lon, lat = to_lonlat(rings[:, :, 0].ravel(), rings[:, :, 1].ravel())
-        lon = np.round(np.asarray(lon).reshape(rings.shape[:2]), 6)
-        lat = np.round(np.asarray(lat).reshape(rings.shape[:2]), 6)
-        for k in range(len(n)):
-            ring = [[float(x), float(y)] for x, y in zip(lon[k], lat[k], strict=True)]
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": f"{shape}:{int(a[k])}:{int(b[k])}",
-                    "geometry": {"type": "Polygon", "coordinates": [ring]},
-                    "properties": {"count": int(n[k]), "intensity": round(float(n[k]) / top, 4)},
-                }
-            )
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "meta": {
-            "cell_metres": cell,
-            "shape": shape,
-            "total": int(n.sum()) if len(n) else 0,
-            "max_count": int(n.max()) if len(n) else 0,
-            "suppressed_cells": int(hidden.sum()),
-        },
-    }
+    """heatmap_cells_json() parsed (for pages and callers that need the values)."""
+    return json.loads(heatmap_cells_json(filters=filters, scope=scope, cell=cell, shape=shape))
 
 
-def heatmap_points(*, filters: MapFilters, scope: ViewerScope) -> dict:
-    """[lat, lon, weight] per public-grid node (the public point of its reports), for Leaflet.heat;
-    weight = count / max (0..1).
+# Raw SQL, as _CELLS_DOCUMENT: per public-grid node, its point back in EPSG:4326 as [lat, lon, weight]
+# (rounded as Python's round(x, 6) and round(x, 4)).
+_POINTS_DOCUMENT = """
+, shown AS (
+    SELECT cell_x, cell_y, n, ST_Transform(ST_Point(cell_x * %(g)s::float8, cell_y * %(g)s::float8, 9377), 4326) AS p
+    FROM shown_nodes WHERE shown
+),
+top AS (SELECT max(n) AS top, sum(n) AS total FROM shown)
+SELECT json_build_object(
+    'points', coalesce((
+        SELECT json_agg(json_build_array(
+            round(ST_Y(p) * 1e6) / 1e6, round(ST_X(p) * 1e6) / 1e6, round(n::float8 / top * 10000) / 10000
+        ) ORDER BY cell_x, cell_y)
+        FROM shown, top
+    ), '[]'::json),
+    'meta', json_build_object(
+        'cell_metres', %(g)s,
+        'total', (SELECT coalesce(total, 0) FROM top),
+        'max_count', (SELECT coalesce(top, 0) FROM top),
+        'suppressed_cells', (SELECT count(*) FROM shown_nodes WHERE NOT shown AND n > 0)
+    )
+)::text
+"""
+
+
+def heatmap_points_json(*, filters: MapFilters, scope: ViewerScope) -> str:
+    """JSON text: [lat, lon, weight] per public-grid node (the public point of its reports, EPSG:4326,
+    6 decimals), for Leaflet.heat; weight = count / max (0..1), and meta.
 
     Public callers: sensitive categories are left out entirely and nodes below k dropped; locality
     staff get every report in their localities; analysts get everything.
     """
-    cells = base_cells(filters, scope)
-    n = cells.n
-    hidden = suppression_mask(n, cells.privileged, scope) | (n == 0)
-    keep = ~hidden
-    n = n[keep]
-    points: list = []
-    if len(n):
-        top = float(n.max())
-        grid = float(public_grid_metres())
-        lon, lat = to_lonlat(cells.x[keep] * grid, cells.y[keep] * grid)
-        points = [
-            [round(float(la), 6), round(float(lo), 6), round(float(w) / top, 4)]
-            for la, lo, w in zip(lat, lon, n, strict=True)
-        ]
-    return {
-        "points": points,
-        "meta": {
-            "cell_metres": public_grid_metres(),
-            "total": int(n.sum()) if len(n) else 0,
-            "max_count": int(n.max()) if len(n) else 0,
-            "suppressed_cells": int((hidden & (cells.n > 0)).sum()),
-        },
-    }
+    sql, params = node_query(filters, scope)
+    return fetch_one(sql + _POINTS_DOCUMENT, params)
+
+
+def heatmap_points(*, filters: MapFilters, scope: ViewerScope) -> dict:
+    """heatmap_points_json() parsed (the pages coarsen the points)."""
+    return json.loads(heatmap_points_json(filters=filters, scope=scope))

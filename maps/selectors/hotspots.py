@@ -20,6 +20,7 @@ Method
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -27,7 +28,7 @@ import numpy as np
 from reports.visibility import ViewerScope
 
 from ..filters import MapFilters
-from .grid import base_cells, bin_cells, cell_polygons, suppression_mask, to_lonlat
+from .grid import cell_query, fetch_one, shown_cells
 
 SQUARE_NEIGHBOURS = [(di, dj) for di in (-1, 0, 1) for dj in (-1, 0, 1)]
 HEX_NEIGHBOURS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, 1)]
@@ -104,6 +105,77 @@ def _study_area(a, b, n, offsets):
     )
 
 
+# Raw SQL: the listed cells with their statistics (arrays, in order) drawn and encoded in PostGIS as
+# the heatmap's cells are, so polygons and JSON never pass through Python objects one by one.
+_HOTSPOT_DOCUMENT = """
+SELECT json_build_object(
+    'type', 'FeatureCollection',
+    'features', coalesce((
+        SELECT json_agg(json_build_object(
+            'type', 'Feature',
+            'id', %(shape)s::text || ':' || a || ':' || b,
+            'geometry', ST_AsGeoJSON(ST_Transform({polygon}, 4326), 6)::json,
+            'properties', json_build_object(
+                'count', n, 'suppressed', false, 'z_score', z, 'p_value', p, 'class', klass
+            )
+        ) ORDER BY i)
+        FROM unnest(%(a)s::int[], %(b)s::int[], %(n)s::int[], %(z)s::float8[], %(p)s::float8[],
+                    %(class)s::text[]) WITH ORDINALITY AS t(a, b, n, z, p, klass, i)
+    ), '[]'::json),
+    'meta', %(meta)s::json
+)::text
+"""
+
+
+def hotspot_cells_json(
+    *,
+    filters: MapFilters,
+    scope: ViewerScope,
+    cell: int,
+    shape: str,
+    alpha: float = 0.05,
+    correction: str = "fdr",
+) -> str:
+    """GeoJSON FeatureCollection text (EPSG:4326, 6 decimals) of cells with count, z_score (4
+    decimals), p_value (6 decimals) and class.
+
+    Full detail: every study-area cell. Otherwise cells below k are treated as empty and only cells
+    with at least k reports are listed (`suppressed` stays in the properties, always false).
+    """
+    query = cell_query(filters, scope, shape, float(cell))
+    ba, bb, bn = shown_cells(query)
+    offsets = SQUARE_NEIGHBOURS if shape == "square" else HEX_NEIGHBOURS
+    a, b, n, empty = _study_area(ba, bb, bn, offsets)
+    z, p = getis_ord_gi_star(a, b, n, offsets)
+    significant = benjamini_hochberg(p, alpha) if correction == "fdr" else p <= alpha
+    listed = ~empty if scope.is_public else np.ones(len(n), dtype=bool)
+    a, b, n, z, p, significant = a[listed], b[listed], n[listed], z[listed], p[listed], significant[listed]
+    classes = np.where(significant, np.where(z > 0, "hot", "cold"), "not_significant")
+    meta = {
+        "cell_metres": cell,
+        "shape": shape,
+        "alpha": alpha,
+        "correction": correction,
+        "neighbours": "queen" if shape == "square" else "hex",
+        "cells": len(n),
+        "hot": int((classes == "hot").sum()),
+        "cold": int((classes == "cold").sum()),
+    }
+    params = {
+        **query.params,
+        "shape": shape,
+        "a": a.tolist(),
+        "b": b.tolist(),
+        "n": n.tolist(),
+        # Python's round, as the numbers were before (PostgreSQL prints float8 the shortest way too).
+        "z": [round(v, 4) for v in z.tolist()],
+        "p": [round(v, 6) for v in p.tolist()],
+        "class": classes.tolist(),
+        "meta": json.dumps(meta),
+    }
+    return fetch_one(_HOTSPOT_DOCUMENT.format(polygon=query.polygon), params)
+
+
 def hotspot_cells(
     *,
     filters: MapFilters,
@@ -113,59 +185,9 @@ def hotspot_cells(
     alpha: float = 0.05,
     correction: str = "fdr",
 ) -> dict:
-    """GeoJSON FeatureCollection (EPSG:4326) of cells with count, z_score, p_value and class.
-
-    Full detail: every study-area cell. Otherwise cells below k are treated as empty and only cells
-    with at least k reports are listed (`suppressed` stays in the properties, always false).
-    """
-    binned = bin_cells(base_cells(filters, scope), shape, float(cell))
-    below_k = suppression_mask(binned.n, binned.privileged, scope)
-    ba, bb, bn = binned.a[~below_k], binned.b[~below_k], binned.n[~below_k]
-    offsets = SQUARE_NEIGHBOURS if shape == "square" else HEX_NEIGHBOURS
-    a, b, n, empty = _study_area(ba, bb, bn, offsets)
-    z, p = getis_ord_gi_star(a, b, n, offsets)
-    significant = benjamini_hochberg(p, alpha) if correction == "fdr" else p <= alpha
-    listed = ~empty if scope.is_public else np.ones(len(n), dtype=bool)
-    a, b, n, z, p, significant = a[listed], b[listed], n[listed], z[listed], p[listed], significant[listed]
-    features = []
-    if len(n):
-        rings = cell_polygons(shape, float(cell), a, b)
-        lon, lat = to_lonlat(rings[:, :, 0].ravel(), rings[:, :, 1].ravel())
-        lon = np.round(np.asarray(lon).reshape(rings.shape[:2]), 6)
-        lat = np.round(np.asarray(lat).reshape(rings.shape[:2]), 6)
-        for k in range(len(n)):
-            klass = "not_significant"
-            if significant[k]:
-                klass = "hot" if z[k] > 0 else "cold"
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": f"{shape}:{int(a[k])}:{int(b[k])}",
-                    "geometry": {
-                        "type": "Polygon",
-                        "coordinates": [[[float(x), float(y)] for x, y in zip(lon[k], lat[k], strict=True)]],
-                    },
-                    "properties": {
-                        "count": int(n[k]),
-                        "suppressed": False,
-                        "z_score": round(float(z[k]), 4),
-                        "p_value": round(float(p[k]), 6),
-                        "class": klass,
-                    },
-                }
-            )
-    classes = [f["properties"]["class"] for f in features]
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "meta": {
-            "cell_metres": cell,
-            "shape": shape,
-            "alpha": alpha,
-            "correction": correction,
-            "neighbours": "queen" if shape == "square" else "hex",
-            "cells": len(features),
-            "hot": classes.count("hot"),
-            "cold": classes.count("cold"),
-        },
-    }
+    """hotspot_cells_json() parsed (for the pages)."""
+    return json.loads(
+        hotspot_cells_json(
+            filters=filters, scope=scope, cell=cell, shape=shape, alpha=alpha, correction=correction
+        )
+    )
