@@ -86,6 +86,8 @@ case "${1:-}" in
       manage fetch_sources --only localidades --only upz --timeout 30 || true
     fi
     manage import_boundaries --commit --if-empty || echo "   (sin límites: configure BOGOTA_DATA_DIR o ejecute 'manage.py fetch_sources')"
+    step "Servicios de justicia y policía (CAI, estaciones, comisarías, inspecciones, cuadrantes)"
+    manage import_services --commit || echo "   (sin directorio de servicios: configure BOGOTA_DATA_DIR)"
     step "Población y reportes de demostración"
     manage import_population --commit || echo "   (sin población: configure BOGOTA_DATA_DIR)"
     manage seed_demo --reports 3000 --if-empty || echo "   (sin datos de demostración: faltan límites o BOGOTA_DATA_DIR)"
