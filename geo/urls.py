@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("reports.urls")),
     path("api/", include("maps.urls")),
     path("open311/", include("reports.open311.urls")),
+    path("gestion/", include("workbench.urls")),
     path("", include("web.urls")),  # before the map pages: "/" is the citizen home map
     path("", include("maps.pages_urls")),
 ]
