@@ -141,6 +141,10 @@ class RespondForm(forms.Form):
         initial="1",
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "resp-%s")  # ids unique beside the page's other forms
+        super().__init__(*args, **kwargs)
+
 
 class DuplicateForm(forms.Form):
     original = forms.IntegerField(
@@ -150,12 +154,20 @@ class DuplicateForm(forms.Form):
     )
     note = forms.CharField(label=_("Nota"), required=False, max_length=DESCRIPTION_MAX_LENGTH)
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "dup-%s")  # ids unique beside the page's other forms
+        super().__init__(*args, **kwargs)
+
 
 class HideForm(forms.Form):
     reason = forms.CharField(label=_("Motivo"), max_length=DESCRIPTION_MAX_LENGTH)
     hidden = forms.TypedChoiceField(
         coerce=lambda v: v == "1", choices=[("1", _("Ocultar")), ("0", _("Mostrar de nuevo"))], initial="1"
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "hide-%s")  # ids unique beside the page's other forms
+        super().__init__(*args, **kwargs)
 
 
 class RedactForm(forms.Form):
