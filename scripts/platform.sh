@@ -39,6 +39,7 @@ translations() {
   # Compiled catalogues (.mo) are build output: made from the committed .po files.
   step "Traducciones (compilemessages)"
   (cd web && ../.venv/bin/python ../manage.py compilemessages -v0)
+  (cd workbench && ../.venv/bin/python ../manage.py compilemessages -v0)
 }
 
 database() {

@@ -324,3 +324,11 @@ def test_create_staff_prints_a_one_time_password_and_the_account_works(territory
         call_command("create_staff", "--locality", "19", "--email", "b@x.co", stdout=io.StringIO())
     with pytest.raises(CommandError, match="--locality"):
         call_command("create_staff", "--email", "b@x.co", stdout=io.StringIO())
+
+
+def test_pages_speak_english_through_the_catalogue(territory):
+    english = Client(headers={"accept-language": "en"})
+    page = english.get(reverse("workbench-login")).content.decode()
+    assert "Sign in to the workbench" in page and "Entrar a la gestión" not in page
+    spanish = Client(headers={"accept-language": "es-CO"}).get(reverse("workbench-login")).content.decode()
+    assert "Entrar a la gestión" in spanish
