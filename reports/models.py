@@ -141,8 +141,9 @@ class Report(models.Model):
     moderation_reason = models.TextField(_("motivo de moderación"), blank=True)
     # Redaction keeps `description` as the text every output shows (API, pages, Open311, exports) and
     # the words as typed here, for moderators and admins only (reports.access.can_see_original_text).
+    # db_default: bulk inserts in raw SQL (seed_demo, benchmarks) need not name the column.
     description_original = models.TextField(
-        _("descripción original (antes de editar datos personales)"), blank=True
+        _("descripción original (antes de editar datos personales)"), blank=True, default="", db_default=""
     )
     redacted_at = models.DateTimeField(_("datos personales editados"), null=True, blank=True)
     # Derivable from the history, kept on the row so statistics stay single-table aggregates.
