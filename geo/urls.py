@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("maps.urls")),
     path("api/", include("justice.urls")),
     path("open311/", include("reports.open311.urls")),
+    path("gestion/", include("workbench.urls")),
     path("", include("web.urls")),  # before the map pages: "/" is the citizen home map
     path("", include("maps.pages_urls")),
 ]

@@ -8,6 +8,9 @@ Roles (see `Role` in models):
 - analyst (Secretaría): reads every report with exact points, never contact data; changes nothing.
 - moderator: reads every report (generalised points), hides abusive ones anywhere; no workflow.
 - admin: Django superuser; everything.
+
+A description edited by moderation (personal data removed) is what every output shows; the words as
+typed are kept for moderators and admins only (can_see_original_text).
 """
 
 from __future__ import annotations
@@ -89,3 +92,13 @@ def can_see_exact(user, report: Report) -> bool:
     if role == LOCALITY_STAFF and report.locality.code in staff_locality_codes(user):
         return True
     return user is not None and user.is_authenticated and report.reporter_id == user.pk
+
+
+def can_see_original_text(user) -> bool:
+    """The description as typed, before moderation removed personal data: moderators and admins only."""
+    return role_of(user) in (MODERATOR, ADMIN)
+
+
+def can_use_moderation_queue(user) -> bool:
+    """The moderation queue (abuse notices, hiding, redaction anywhere): moderators and admins."""
+    return role_of(user) in (MODERATOR, ADMIN)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdminMixin
 
 from .models import (
+    AbuseReport,
     Category,
     IdempotencyRecord,
     Open311Client,
@@ -80,6 +81,8 @@ class ReportAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
         "tracking_code",
         "category",
         "description",
+        "description_original",
+        "redacted_at",
         "locality",
         "upz",
         "occurred_at",
@@ -114,6 +117,18 @@ class ReportAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
         for report in queryset:
             report_hide(report=report, actor=request.user, reason="Ocultado desde la administración")
         self.message_user(request, f"{queryset.count()} reporte(s) ocultado(s).", messages.SUCCESS)
+
+
+@admin.register(AbuseReport)
+class AbuseReportAdmin(admin.ModelAdmin):
+    """Citizens' abuse notices: read here, handled in the workbench's moderation queue (/gestion/moderacion/)."""
+
+    list_display = ["report", "reason", "created_at", "resolved_at", "resolved_by"]
+    list_filter = ["reason", "resolved_at"]
+    readonly_fields = ["report", "reason", "detail", "created_at", "resolved_at", "resolved_by"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Category)

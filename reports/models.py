@@ -139,6 +139,13 @@ class Report(models.Model):
     )
     hidden = models.BooleanField(_("oculto por moderación"), default=False)
     moderation_reason = models.TextField(_("motivo de moderación"), blank=True)
+    # Redaction keeps `description` as the text every output shows (API, pages, Open311, exports) and
+    # the words as typed here, for moderators and admins only (reports.access.can_see_original_text).
+    # db_default: bulk inserts in raw SQL (seed_demo, benchmarks) need not name the column.
+    description_original = models.TextField(
+        _("descripción original (antes de editar datos personales)"), blank=True, default="", db_default=""
+    )
+    redacted_at = models.DateTimeField(_("datos personales editados"), null=True, blank=True)
     # Derivable from the history, kept on the row so statistics stay single-table aggregates.
     first_response_at = models.DateTimeField(_("primera respuesta"), null=True, blank=True)
     closed_at = models.DateTimeField(_("cerrado"), null=True, blank=True)
@@ -165,6 +172,36 @@ class Report(models.Model):
 
     def __str__(self):
         return self.tracking_code
+
+
+class AbuseReport(models.Model):
+    """A citizen's "reportar abuso" on a public report, waiting in the moderation queue.
+
+    Nothing about who sent it is kept (no account, no IP): the queue only needs the report and why.
+    """
+
+    class Reason(models.TextChoices):
+        PERSONAL_DATA = "personal_data", _("Publica datos personales (nombres, teléfonos, direcciones)")
+        OFFENSIVE = "offensive", _("Lenguaje ofensivo o discriminatorio")
+        FALSE = "false", _("Información falsa o spam")
+        OTHER = "other", _("Otro motivo")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="abuse_reports")
+    reason = models.CharField(_("motivo"), max_length=20, choices=Reason.choices)
+    detail = models.TextField(_("detalle"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    resolved_at = models.DateTimeField(_("atendido"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("aviso de abuso")
+        verbose_name_plural = _("avisos de abuso")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"Abuso en {self.report_id}: {self.reason}"
 
 
 class ReportContact(models.Model):

@@ -123,6 +123,36 @@ class ReportQuerySet(models.QuerySet):
         )
         return self.annotate(first_response_derived=Least(Subquery(first_public), Subquery(first_step)))
 
+    # --- deadlines -------------------------------------------------------------------------------
+    def with_deadline(self):
+        """Annotate `deadline` (received + the category's response days, a timestamp) and `overdue`
+        (still open, not answered yet, and past the deadline), as the reporter's follow page shows them."""
+        from datetime import timedelta
+
+        from django.db.models import Case, DateTimeField, DurationField, ExpressionWrapper, When
+        from django.db.models import F as _F
+        from django.db.models.functions import Now
+
+        from .models import OPEN_STATUSES
+
+        deadline = ExpressionWrapper(
+            _F("created_at")
+            + ExpressionWrapper(
+                _F("category__response_days") * Value(timedelta(days=1)), output_field=DurationField()
+            ),
+            output_field=DateTimeField(),
+        )
+        return self.annotate(deadline=deadline).annotate(
+            overdue=Case(
+                When(
+                    Q(status__in=OPEN_STATUSES, first_response_at__isnull=True, deadline__lt=Now()),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+
     # --- space ------------------------------------------------------------------------------------
     def within_metres(self, point: Point, metres: float, *, field: str = "location"):
         """Reports whose `field` (EPSG:4326) lies within `metres` of `point`, measured on the spheroid.

@@ -30,6 +30,7 @@ from . import access
 from .models import (
     CLOSED_STATUSES,
     DESCRIPTION_MAX_LENGTH,
+    AbuseReport,
     Category,
     Channel,
     Entity,
@@ -358,6 +359,60 @@ def report_hide(*, report: Report, actor, reason: str, hidden: bool = True) -> R
     )
     _refresh_maps_after_commit()
     return report
+
+
+@transaction.atomic
+def report_redact(*, report: Report, actor, description: str, reason: str) -> Report:
+    """Replace the description every output shows with `description` (personal data such as names,
+    phone numbers or addresses removed), keeping the first text as typed in `description_original`
+    for moderators and admins. A later redaction keeps that first original. Reason required."""
+    if not access.can_moderate(actor, report):
+        raise PermissionDenied("No tiene permiso para moderar este reporte.")
+    text = clean_text(description, field="description")
+    reason = clean_text(reason, field="reason", required=False)
+    if not reason:
+        raise ValidationError({"reason": ["Indique qué datos personales se quitaron y por qué."]})
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if text == report.description:
+        raise ValidationError(
+            {"description": ["El texto no cambió: quite los datos personales antes de guardar."]}
+        )
+    if not report.description_original:
+        report.description_original = report.description
+    report.description = text
+    report.redacted_at = timezone.now()
+    report.save(update_fields=["description", "description_original", "redacted_at", "updated_at"])
+    StatusChange.objects.create(
+        report=report,
+        from_status=report.status,
+        to_status=report.status,
+        actor=actor,
+        note=f"Datos personales editados por moderación: {reason}",
+    )
+    return report
+
+
+ABUSE_DETAIL_MAX_LENGTH = 500
+
+
+@transaction.atomic
+def abuse_report_create(*, report: Report, reason: str, detail: str = "") -> AbuseReport:
+    """A citizen's abuse notice on a public report, for the moderation queue (nothing about the sender
+    is stored). Raises ValidationError with field messages for an unknown reason or a long detail."""
+    if reason not in AbuseReport.Reason.values:
+        raise ValidationError({"reason": ["Elija el motivo del aviso de la lista."]})
+    detail = clean_text(detail, field="detail", max_length=ABUSE_DETAIL_MAX_LENGTH, required=False)
+    return AbuseReport.objects.create(report=report, reason=reason, detail=detail)
+
+
+@transaction.atomic
+def abuse_reports_resolve(*, report: Report, actor) -> int:
+    """Mark every open abuse notice of `report` as handled by `actor`; returns how many."""
+    if not access.can_use_moderation_queue(actor):
+        raise PermissionDenied("Solo moderación puede atender avisos de abuso.")
+    return AbuseReport.objects.filter(report=report, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolved_by=actor
+    )
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -75,6 +75,16 @@ class TrackThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+class AbuseReportThrottle(SimpleRateThrottle):
+    """Citizens' "reportar abuso" notices per client IP (scope `abuse_report`): no account is needed,
+    so this bounds how fast one connection can fill the moderation queue."""
+
+    scope = "abuse_report"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 class AuthThrottle(ScopedRateThrottle):
     """Login, token and registration attempts per client IP (scope `auth`), against password guessing."""
 

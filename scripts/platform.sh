@@ -39,6 +39,7 @@ translations() {
   # Compiled catalogues (.mo) are build output: made from the committed .po files.
   step "Traducciones (compilemessages)"
   (cd web && ../.venv/bin/python ../manage.py compilemessages -v0)
+  (cd workbench && ../.venv/bin/python ../manage.py compilemessages -v0)
 }
 
 database() {
@@ -100,6 +101,8 @@ case "${1:-}" in
    Localidades         http://$HOST:$PORT/api/localities/
    Ubicar un punto     http://$HOST:$PORT/api/locate/?lat=4.5981&lon=-74.0760
    Administración      http://$HOST:$PORT/admin/   (cree una cuenta: .venv/bin/python manage.py createsuperuser)
+   Gestión (alcaldías) http://$HOST:$PORT/gestion/
+     funcionario de Chapinero: .venv/bin/python manage.py create_staff --locality 02 --email nombre@chapinero.gov.co
 URLS
     exec .venv/bin/python manage.py runserver "$HOST:$PORT"
     ;;

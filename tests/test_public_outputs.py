@@ -461,6 +461,34 @@ EXEMPT: dict[str, Exempt] = {
         "a justice request's attachment, for the receiving office",
         _probe("staff-justice-attachment", pk=1, attachment_id=1),
     ),
+    "web-report-abuse": Exempt(
+        "POST only ('reportar abuso'); its answer is a redirect", _first_id("web-report-abuse")
+    ),
+    # Staff workbench (/gestion/): anonymous callers are sent to its sign-in page.
+    "workbench-login": Exempt("staff sign-in form; no database data", _probe("workbench-login", (200,))),
+    "workbench-logout": Exempt("staff sign-out (POST)", _probe("workbench-logout")),
+    "workbench-start": Exempt("staff start page", _probe("workbench-start", (302,))),
+    "workbench-queue": Exempt("staff queue", _probe("workbench-queue", (302,))),
+    "workbench-queue-csv": Exempt("staff queue export", _probe("workbench-queue-csv", (302,))),
+    "workbench-queue-bulk": Exempt("staff workflow (POST)", _probe("workbench-queue-bulk")),
+    "workbench-report": Exempt("staff report page", _first_id("workbench-report", (302,))),
+    "workbench-report-transition": Exempt("staff workflow (POST)", _first_id("workbench-report-transition")),
+    "workbench-report-respond": Exempt("staff workflow (POST)", _first_id("workbench-report-respond")),
+    "workbench-report-duplicate": Exempt("staff workflow (POST)", _first_id("workbench-report-duplicate")),
+    "workbench-report-hide": Exempt("moderation (POST)", _first_id("workbench-report-hide")),
+    "workbench-report-photo": Exempt(
+        "a report's photo for staff who may open the report",
+        lambda plan: Fetch(
+            reverse("workbench-report-photo", kwargs={"pk": plan.ids[0], "photo_pk": 1}), statuses=(302,)
+        ),
+    ),
+    "workbench-moderation": Exempt("moderation queue", _probe("workbench-moderation", (302,))),
+    "workbench-moderation-report": Exempt(
+        "moderation page of one report", _first_id("workbench-moderation-report", (302,))
+    ),
+    "workbench-moderation-redact": Exempt("moderation (POST)", _first_id("workbench-moderation-redact")),
+    "workbench-moderation-hide": Exempt("moderation (POST)", _first_id("workbench-moderation-hide")),
+    "workbench-moderation-dismiss": Exempt("moderation (POST)", _first_id("workbench-moderation-dismiss")),
 }
 # Whole namespaces: the Django admin answers anonymous callers with a redirect to its login page.
 EXEMPT_NAMESPACES: dict[str, Exempt] = {

@@ -17,6 +17,7 @@ urlpatterns = [
     re_path(rf"^seguimiento/{CODE}/$", views.follow_detail, name="web-follow-detail"),
     path("reportes/<int:pk>/", views.report_public, name="web-report-public"),
     path("reportes/<int:pk>/apoyar/", views.report_support, name="web-report-support"),
+    path("reportes/<int:pk>/abuso/", views.report_abuse, name="web-report-abuse"),
     path("cuenta/registro/", views.register, name="web-register"),
     path("cuenta/entrar/", views.LoginView.as_view(), name="web-login"),
     path("cuenta/salir/", auth_views.LogoutView.as_view(next_page="web-home"), name="web-logout"),

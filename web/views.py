@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -26,7 +27,14 @@ from django.views.decorators.http import require_POST
 from reports import selectors as report_selectors
 from reports import services as report_services
 from reports import visibility
-from reports.throttles import AuthThrottle, ReportCreateAnonThrottle, SupportThrottle, TrackThrottle
+from reports.models import AbuseReport
+from reports.throttles import (
+    AbuseReportThrottle,
+    AuthThrottle,
+    ReportCreateAnonThrottle,
+    SupportThrottle,
+    TrackThrottle,
+)
 
 from . import selectors, services
 from .forms import RegisterForm, ReportForm, TrackingForm
@@ -246,8 +254,29 @@ def report_public(request, pk):
         "responses": report.responses.filter(public=True).order_by("created_at", "id"),
         "point": point,
         "support_state": request.GET.get("apoyo", ""),
+        "abuse_reasons": AbuseReport.Reason.choices,
+        "abuse_sent": request.GET.get("abuso") == "enviado",
     }
     return render(request, "web/report_public.html", context)
+
+
+@require_POST
+def report_abuse(request, pk):
+    """A citizen's "reportar abuso" on a public report: no account needed, rate-limited per client IP;
+    it goes to the moderators' queue (workbench)."""
+    report = report_selectors.report_public_get(pk=pk)
+    if report is None:
+        raise Http404(_("No existe un reporte público con ese número."))
+    wait = _throttle_wait(request, AbuseReportThrottle)
+    if wait:
+        return _too_many(request, wait)
+    try:
+        report_services.abuse_report_create(
+            report=report, reason=request.POST.get("reason", ""), detail=request.POST.get("detail", "")
+        )
+    except ValidationError as exc:
+        return render(request, "web/abuse_error.html", {"report": report, "errors": exc.messages}, status=400)
+    return redirect(f"{reverse('web-report-public', args=(pk,))}?abuso=enviado#abuso")
 
 
 @require_POST

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "maps",
     "justice",
     "web",
+    "workbench",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,7 @@ REST_FRAMEWORK = {
         "export_anon": env("THROTTLE_EXPORT_ANON", default="60/hour"),
         "support_anon_report": env("THROTTLE_SUPPORT_ANON_REPORT", default="5/day"),
         "track": env("THROTTLE_TRACK", default="60/hour"),
+        "abuse_report": env("THROTTLE_ABUSE_REPORT", default="10/hour"),
     },
 }
 
