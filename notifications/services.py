@@ -41,7 +41,9 @@ def notification_record(*, report: Report, kind: str, event_id: int) -> Notifica
         return Notification.objects.get(report=report, kind=kind, event_id=event_id)
     if created:
         pk = notification.pk
-        transaction.on_commit(lambda: notification_enqueue(notification_id=pk))
+        # robust: a failed deferral is logged, not raised at a caller whose write already committed;
+        # the periodic sweep (notifications_requeue_pending) defers the row again.
+        transaction.on_commit(lambda: notification_enqueue(notification_id=pk), robust=True)
     return notification
 
 

@@ -54,10 +54,12 @@ def _setting(name, default):
 
 def _refresh_maps_after_commit() -> None:
     """Once this write commits, queue the background refresh of the map rollups (maps.services: one
-    waiting job at most). Neither this request nor any map read refreshes them itself."""
+    waiting job at most). Neither this request nor any map read refreshes them itself. robust: a
+    failed deferral is logged, not raised at a caller whose write is already committed (the worker's
+    periodic refresh catches up)."""
     from maps.services import rollups_refresh_enqueue  # maps depends on reports, not the reverse
 
-    transaction.on_commit(rollups_refresh_enqueue)
+    transaction.on_commit(rollups_refresh_enqueue, robust=True)
 
 
 def _notify_reporter(*, report: Report, kind: str, event_id: int) -> None:

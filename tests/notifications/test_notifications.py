@@ -277,3 +277,23 @@ def test_daily_digest_lists_new_and_overdue_reports_of_the_staff_localities(worl
     tasks.digest_daily(timestamp=int(now.timestamp()) + 60)
     jobs.run()
     assert len(mail.outbox) == 2
+
+
+def test_a_failed_deferral_does_not_fail_the_committed_write(
+    world, jobs, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(**kwargs):
+        raise ConnectionError("cola no disponible")
+
+    monkeypatch.setattr(services, "notification_enqueue", broken)
+    report = make_report(contact=CONTACT)
+    _commit(
+        django_capture_on_commit_callbacks,
+        report_transition,
+        report=report,
+        actor=world,
+        to_status="in_review",
+    )
+    report.refresh_from_db()
+    assert report.status == "in_review"
+    assert Notification.objects.get(report=report).state == State.PENDING  # the sweep will defer it
