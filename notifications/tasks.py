@@ -15,8 +15,9 @@ from procrastinate.contrib.django import app
 from . import services
 
 QUEUE = "notifications"
-# Waits 4 s, 16 s, 64 s, ~4 min, ~17 min, ~68 min, ~4.5 h between attempts: about six hours in all
-# before a notification's job is left failed (an SMTP outage of an afternoon is ridden out).
+# Up to 8 retries after the first run (procrastinate's max_attempts counts retries), waiting 4 s, 16 s,
+# 64 s, ~4 min, ~17 min, ~68 min, ~4.5 h and ~18 h: about a day before the job is left failed, so an
+# SMTP outage of an afternoon or a night is ridden out.
 RETRY = RetryStrategy(max_attempts=8, exponential_wait=4)
 
 

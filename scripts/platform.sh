@@ -98,8 +98,16 @@ case "${1:-}" in
    Localidades         http://$HOST:$PORT/api/localities/
    Ubicar un punto     http://$HOST:$PORT/api/locate/?lat=4.5981&lon=-74.0760
    Administración      http://$HOST:$PORT/admin/   (cree una cuenta: .venv/bin/python manage.py createsuperuser)
+   Tareas y correos    http://$HOST:$PORT/admin/procrastinate/procrastinatejob/   (trabajos en segundo plano; fallidos: status=failed)
 URLS
-    exec .venv/bin/python manage.py runserver "$HOST:$PORT"
+    # The background worker (e-mails, digests, map rollups) runs beside the web server and stops with it.
+    step "Tareas en segundo plano (manage.py procrastinate worker)"
+    manage procrastinate worker &
+    worker_pid=$!
+    trap 'kill "$worker_pid" 2>/dev/null || true; wait "$worker_pid" 2>/dev/null || true' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    .venv/bin/python manage.py runserver "$HOST:$PORT"
     ;;
   test)
     shift
