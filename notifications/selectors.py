@@ -62,10 +62,9 @@ class Digest:
 
 def staff_digest(*, user, now: datetime, hours: int = 24) -> Digest:
     """New reports (created in the last `hours`) and overdue ones (open, past created_at + the
-    category's response days) of the localities `user` works for; hidden reports left out."""
-    scope = (
-        Report.objects.staff_scope(user).filter(hidden=False).select_related("category", "upz", "locality")
-    )
+    category's response days) of the localities `user` works for: their workbench scope, hidden
+    reports included (hiding takes a report off public outputs, not off the office's work)."""
+    scope = Report.objects.staff_scope(user).select_related("category", "upz", "locality")
     since = now - timedelta(hours=hours)
     new = scope.filter(created_at__gte=since, created_at__lt=now).order_by("created_at")
     overdue = (
