@@ -132,7 +132,7 @@ STATICFILES_DIRS = [
 # EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL with
 # EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
 if env("EMAIL_URL", default=""):
-    vars().update(env.email_url("EMAIL_URL"))
+    globals().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
     EMAIL_HOST = env("EMAIL_HOST", default="localhost")
