@@ -128,7 +128,7 @@ STATICFILES_DIRS = [
     ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
 ]
 # E-mail (password resets, notifications/): printed on the console unless configured. In production
-# either EMAIL_URL (smtp+tls://user:password@host:587, smtps://…; django-environ's form) or EMAIL_HOST,
+# either EMAIL_URL (smtp+tls://user:password@host:587, smtp+ssl://…:465; django-environ's form) or EMAIL_HOST,
 # EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL with
 # EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
 if env("EMAIL_URL", default=""):
