@@ -1,9 +1,10 @@
 """Writes of the maps app: keeping the report rollups (maps_reportcell) up to date.
 
-Map reads never write. The rollup is refreshed after report writes (reports.services registers
-rollups_refresh_if_due with transaction.on_commit: at most one incremental refresh per
-settings.MAPS_ROLLUP_MAX_AGE_SECONDS, skipped when another process is refreshing) and by
-`manage.py refresh_rollups`, which a schedule runs to pick up the last writes of a quiet spell.
+Map reads never write, and no request refreshes the rollup. Report writes call
+rollups_refresh_enqueue when they commit, which defers the background job maps.tasks.refresh_rollups
+(procrastinate's queueing lock keeps at most one waiting, so a burst of writes collapses into one
+refresh); the worker's periodic job runs rollups_refresh_if_due every minute (a refresh when the last
+one is older than settings.MAPS_ROLLUP_MAX_AGE_SECONDS), and `manage.py refresh_rollups` refreshes by hand.
 """
 
 from dataclasses import dataclass
@@ -134,14 +135,28 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
     return RefreshResult(full=full, days=days, rows=rows, watermark=new_watermark)
 
 
-# The refreshed_at this process last saw, so most writes decide without a query.
+def rollups_refresh_enqueue() -> bool:
+    """Defer one background refresh of the rollup (after a report write commits). False when a
+    refresh is already waiting in the queue: that one will include this write."""
+    from procrastinate import exceptions
+
+    from .tasks import ROLLUP_LOCK, refresh_rollups
+
+    try:
+        refresh_rollups.configure(queueing_lock=ROLLUP_LOCK).defer()
+    except exceptions.AlreadyEnqueued:
+        return False
+    return True
+
+
+# The refreshed_at this process last saw, so most periodic checks decide without a query.
 _seen = {"refreshed_at": None}
 
 
 def rollups_refresh_if_due(*, max_age_seconds: int | None = None) -> bool:
     """Refresh incrementally when the last refresh is older than settings.MAPS_ROLLUP_MAX_AGE_SECONDS.
 
-    Called after report writes (on commit). Returns True when it refreshed. Costs nothing while this
+    Run by the worker's periodic job (maps.tasks). Returns True when it refreshed. Costs nothing while this
     process knows the rollup is younger than the limit, one single-row read otherwise; skipped
     (False) when another process holds the refresh lock, since that refresh covers this write.
     """

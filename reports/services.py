@@ -54,11 +54,21 @@ def _setting(name, default):
 
 
 def _refresh_maps_after_commit() -> None:
-    """Have the map rollups catch up with this write once it commits (maps.services decides whether a
-    refresh is due; it costs nothing most of the time). Map reads never refresh them themselves."""
-    from maps.services import rollups_refresh_if_due  # maps depends on reports, not the reverse
+    """Once this write commits, queue the background refresh of the map rollups (maps.services: one
+    waiting job at most). Neither this request nor any map read refreshes them itself. robust: a
+    failed deferral is logged, not raised at a caller whose write is already committed (the worker's
+    periodic refresh catches up)."""
+    from maps.services import rollups_refresh_enqueue  # maps depends on reports, not the reverse
 
-    transaction.on_commit(rollups_refresh_if_due)
+    transaction.on_commit(rollups_refresh_enqueue, robust=True)
+
+
+def _notify_reporter(*, report: Report, kind: str, event_id: int) -> None:
+    """Record the reporter's e-mail about this event in the outbox (sent by a background job after
+    commit; only when they left an e-mail and consented)."""
+    from notifications.services import notification_record  # notifications depends on reports
+
+    notification_record(report=report, kind=kind, event_id=event_id)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -316,6 +326,7 @@ def report_transition(
             report.duplicate_of = None
     _mark_first_response(report, step.created_at)
     report.save()
+    _notify_reporter(report=report, kind="status_change", event_id=step.pk)
     _refresh_maps_after_commit()
     return report
 
@@ -333,6 +344,7 @@ def report_respond(*, report: Report, author, body: str, public: bool = True) ->
             first_response_at=response.created_at
         )
         report.refresh_from_db(fields=["first_response_at", "updated_at"])
+        _notify_reporter(report=report, kind="public_response", event_id=response.pk)
     _refresh_maps_after_commit()
     return response
 

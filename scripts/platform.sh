@@ -103,8 +103,20 @@ case "${1:-}" in
    Administración      http://$HOST:$PORT/admin/   (cree una cuenta: .venv/bin/python manage.py createsuperuser)
    Gestión (alcaldías) http://$HOST:$PORT/gestion/
      funcionario de Chapinero: .venv/bin/python manage.py create_staff --locality 02 --email nombre@chapinero.gov.co
+   Tareas y correos    http://$HOST:$PORT/admin/procrastinate/procrastinatejob/   (trabajos en segundo plano; fallidos: status=failed)
 URLS
-    exec .venv/bin/python manage.py runserver "$HOST:$PORT"
+    # The background worker (e-mails, digests, map rollups) runs beside the web server. Both are children
+    # of this shell, which waits for the server: when the server stops, or this shell is interrupted
+    # (Ctrl-C) or terminated, the EXIT trap stops whichever is still running.
+    step "Tareas en segundo plano (manage.py procrastinate worker)"
+    .venv/bin/python manage.py procrastinate worker &
+    worker_pid=$!
+    .venv/bin/python manage.py runserver "$HOST:$PORT" &
+    server_pid=$!
+    trap 'kill "$server_pid" "$worker_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    wait "$server_pid"
     ;;
   test)
     shift

@@ -25,6 +25,32 @@ def _clear_throttle_cache():
     cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _jobs_app():
+    # Jobs deferred in tests (report writes queue the rollup refresh and e-mails) go to procrastinate's
+    # in-memory connector, never to the database, from the start of the session: module fixtures that
+    # commit reports through the services run before any function fixture.
+    from tests.jobs_support import in_memory_app
+
+    with in_memory_app() as app:
+        yield app
+
+
+@pytest.fixture(autouse=True)
+def _jobs_in_memory(_jobs_app):
+    # Each test starts with no jobs; tests/jobs_support.py runs them when a test asks.
+    _jobs_app.connector.reset()
+    yield _jobs_app
+
+
+@pytest.fixture
+def jobs(_jobs_in_memory, monkeypatch):
+    """The jobs deferred during the test, and a worker that runs them on the test's thread."""
+    from tests.jobs_support import InlineJobs
+
+    return InlineJobs(_jobs_in_memory, _jobs_in_memory.connector, monkeypatch)
+
+
 @pytest.fixture(scope="session")
 def bogota_data_dir() -> Path:
     """Folder with the official Bogotá files; skips (fails under CI) when it is not available."""

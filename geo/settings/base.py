@@ -36,12 +36,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
+    "procrastinate.contrib.django",  # background jobs on PostgreSQL (notifications/, maps/tasks.py)
     "localities",
     "reports",
     "maps",
     "justice",
     "web",
     "workbench",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -127,9 +129,27 @@ STATICFILES_DIRS = [
     # MapLibre GL JS of the citizen pages (web/), from the npm lockfile (`npm ci` in scripts/platform.sh).
     ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
 ]
-# Password reset mails of the citizen accounts (web/): printed on the console unless configured.
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# E-mail (password resets, notifications/): printed on the console unless configured. In production
+# either EMAIL_URL (smtp+tls://user:password@host:587, smtp+ssl://…:465; django-environ's form) or EMAIL_HOST,
+# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL with
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
+if env("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+    EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# With EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: one file per message here.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / ".local" / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Convive Bogotá <no-responder@localhost>")
+# Public address of the site, for links in e-mails (tracking page, staff workbench).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+NOTIFICATIONS_STAFF_PATH = env("NOTIFICATIONS_STAFF_PATH", default="/gestion/")
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
@@ -256,7 +276,10 @@ LOGGING = {
     # Django's default config gives "django" a console handler of its own; without this every
     # request warning and the reloader's messages would be printed twice (there and via root).
     "loggers": {
-        "django": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False}
+        "django": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO"), "propagate": False},
+        # Task registration is logged at INFO by every process that loads the apps; jobs still are.
+        "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
     },
 }
 
