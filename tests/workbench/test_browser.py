@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connections
 
 from tests.web.test_browser import AXE, CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, Session, _need, serving
 
@@ -89,7 +91,17 @@ def office(real_territory, django_db_blocker):
         for i, width in enumerate((PHONE["width"], DESKTOP["width"])):
             at = (CHAPINERO[0] + i * 0.004, CHAPINERO[1])
             data[width] = {
-                "photo": report(at, f"robo con foto {width}", photos=[_jpeg("calle.jpg")]),
+                "photo": report(
+                    at,
+                    f"robo con foto {width}",
+                    photos=[_jpeg("calle.jpg")],
+                    contact={
+                        "name": "Vecina",
+                        "email": f"vecina-{width}@example.org",
+                        "phone": "",
+                        "consent": True,
+                    },
+                ),
                 "twin": report((at[0] + 0.0004, at[1] + 0.0002), f"mismo robo {width}"),
             }
             assert data[width]["photo"].locality.code == "02"
@@ -135,6 +147,27 @@ def browser(office, django_db_blocker):
                 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = old_async
 
 
+def _run_jobs_beside_playwright(jobs) -> None:
+    """Run the deferred jobs on a thread of their own: Playwright's sync API keeps an event loop running
+    on the test's thread, and procrastinate's worker needs its own loop."""
+    failures: list[BaseException] = []
+
+    def work():
+        try:
+            jobs.run()
+        except BaseException as error:  # noqa: BLE001 - re-raised on the test's thread below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the jobs did not finish in 120 s"
+    if failures:
+        raise failures[0]
+
+
 class Staff(Session):
     def shot(self, name):
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -151,7 +184,10 @@ class Staff(Session):
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
-def test_chapinero_staff_answer_refer_resolve_and_mark_a_duplicate(browser, office, viewport):
+def test_chapinero_staff_answer_refer_resolve_and_mark_a_duplicate(
+    browser, office, viewport, jobs, mailoutbox, django_db_blocker
+):
+    from notifications.models import Notification
     from reports.models import Report
 
     chromium, base = browser
@@ -185,6 +221,11 @@ def test_chapinero_staff_answer_refer_resolve_and_mark_a_duplicate(browser, offi
     s.page.get_by_role("link", name=str(mine["photo"].pk), exact=True).click()
     s.page.wait_for_url(f"**/gestion/reportes/{mine['photo'].pk}/")
     s.wait_map()
+    # The photo comes through the authenticated view (lazy-loaded: bring it into view, wait for it).
+    s.page.locator(".wb-photos img").first.scroll_into_view_if_needed()
+    s.page.wait_for_function(
+        "() => { const i = document.querySelector('.wb-photos img'); return i && i.complete; }"
+    )
     assert s.page.evaluate("document.querySelector('.wb-photos img').naturalWidth") > 0
     assert s.page.evaluate("!!window.conviveMap.getSource('upz')")
     s.shot(f"reporte-{width}")
@@ -226,6 +267,19 @@ def test_chapinero_staff_answer_refer_resolve_and_mark_a_duplicate(browser, offi
     assert twin.status == "duplicate" and twin.duplicate_of_id == mine["photo"].pk
     s.clean()
     s.close()
+
+    # The reporter consented to be told: exactly one e-mail per change (three steps, one public
+    # response), sent by the background job; running the jobs again sends nothing more.
+    address = f"vecina-{width}@example.org"
+    with django_db_blocker.unblock():
+        recorded = Notification.objects.filter(report_id=mine["photo"].pk)
+        assert recorded.count() == 4, list(recorded.values_list("kind", "event_id"))
+        _run_jobs_beside_playwright(jobs)
+        _run_jobs_beside_playwright(jobs)
+        assert recorded.filter(state="sent").count() == 4
+    to_reporter = [m for m in mailoutbox if m.to == [address]]
+    assert len(to_reporter) == 4, [m.subject for m in to_reporter]
+    assert all(mine["photo"].tracking_code in m.body for m in to_reporter)
 
     # The reporter's tracking page shows the new status and the public response.
     citizen = Session(chromium, base, viewport)
