@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("localities.urls")),
     path("api/", include("reports.urls")),
     path("api/", include("maps.urls")),
+    path("api/", include("participation.urls")),
     path("open311/", include("reports.open311.urls")),
     path("", include("web.urls")),  # before the map pages: "/" is the citizen home map
     path("", include("maps.pages_urls")),

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "reports",
     "maps",
     "web",
+    "participation",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,8 @@ REST_FRAMEWORK = {
         "export_anon": env("THROTTLE_EXPORT_ANON", default="60/hour"),
         "support_anon_report": env("THROTTLE_SUPPORT_ANON_REPORT", default="5/day"),
         "track": env("THROTTLE_TRACK", default="60/hour"),
+        "pulse": env("THROTTLE_PULSE", default="10/hour"),
+        "proposal_create": env("THROTTLE_PROPOSAL_CREATE", default="20/day"),
     },
 }
 
