@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("participation.urls")),
     path("open311/", include("reports.open311.urls")),
     path("", include("web.urls")),  # before the map pages: "/" is the citizen home map
+    path("", include("participation.pages_urls")),
     path("", include("maps.pages_urls")),
 ]
 

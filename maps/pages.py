@@ -367,5 +367,25 @@ def council_brief(request, code: str):
         legend=classes.legend(digits=1 if key == "rate_per_10k" else 0),
         legend_title=title,
         generated=timezone.now(),
+        **council_participation(code),
     )
     return render(request, "maps/council_brief.html", context, status=_status(form))
+
+
+def council_participation(code: str) -> dict:
+    """The locality's top open proposals and open commitments for the brief (participation app)."""
+    from participation import selectors as participation
+
+    open_statuses = ("open", "selected")
+    return {
+        "top_proposals": [
+            p
+            for p in participation.proposal_public_list(locality_code=code)[:20]
+            if p.status in open_statuses
+        ][:5],
+        "open_commitments": [
+            c
+            for c in participation.commitment_rows(locality_code=code)
+            if c["status"] in ("on_track", "overdue")
+        ],
+    }

@@ -18,8 +18,9 @@ from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 
+from maps.api.exports import ExportAnonThrottle
 from reports.api.common import BaseView
 from reports.throttles import SupportThrottle
 from reports.visibility import public_min_count
@@ -221,8 +222,7 @@ EXPORT_COLUMNS = [
 
 class CommitmentExportView(BaseView):
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
-    throttle_scope = "export_anon"
+    throttle_classes = [ExportAnonThrottle]
 
     @extend_schema(
         summary="Compromisos de los consejos locales en GeoJSON o CSV",
@@ -263,8 +263,7 @@ class CommitmentExportView(BaseView):
 
 class AccountabilityCsvView(BaseView):
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
-    throttle_scope = "export_anon"
+    throttle_classes = [ExportAnonThrottle]
 
     @extend_schema(
         summary="Cifras de rendición de cuentas por localidad en CSV",

@@ -49,7 +49,13 @@ def proposal_public_get(*, pk: int) -> Proposal | None:
 def proposal_public_history(proposal: Proposal) -> list[dict]:
     """The proposal's status steps: date, from, to and the public note (no actor)."""
     return [
-        {"at": h.at, "from_status": h.from_status, "to_status": h.to_status, "note": h.note}
+        {
+            "at": h.at,
+            "from_status": h.from_status,
+            "to_status": h.to_status,
+            "to_label": ProposalStatus(h.to_status).label,
+            "note": h.note,
+        }
         for h in proposal.history.all()
     ]
 
