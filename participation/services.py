@@ -497,7 +497,8 @@ def session_ical(session: CouncilSession) -> bytes:
     cal.add("method", "PUBLISH")
     event = Event()
     event.add("uid", f"sesion-{session.pk}@convive.bogota")
-    event.add("dtstamp", timezone.now())
+    # The session row's creation time, not now: the same session always gives the same file.
+    event.add("dtstamp", session.created_at)
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
     event.add("summary", f"Consejo local de seguridad: {session.title}")
