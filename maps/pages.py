@@ -373,16 +373,13 @@ def council_brief(request, code: str):
 
 
 def council_participation(code: str) -> dict:
-    """The locality's top open proposals and open commitments for the brief (participation app)."""
+    """The locality's most supported proposals (withdrawn and merged ones left out) and its open
+    commitments, for the brief (participation app)."""
     from participation import selectors as participation
 
-    open_statuses = ("open", "selected")
+    proposals = participation.proposal_public_list(locality_code=code)
     return {
-        "top_proposals": [
-            p
-            for p in participation.proposal_public_list(locality_code=code)[:20]
-            if p.status in open_statuses
-        ][:5],
+        "top_proposals": proposals.exclude(status__in=("withdrawn", "merged"))[:5],
         "open_commitments": [
             c
             for c in participation.commitment_rows(locality_code=code)

@@ -171,7 +171,7 @@ def test_proposal_to_commitment_to_accountability(browser, people, viewport):  #
         if public.page.locator("main").count()
         else public.page.inner_text("body")
     )
-    assert f"{MARKER} instalar 12 luminarias {w}" in text
-    public.shot(f"participacion-{w}-8-informe")
+    assert f"{MARKER} instalar 12 luminarias {w}" in text and title in text
+    _check(public, f"participacion-{w}-8-informe")
     public.clean()
     public.close()

@@ -104,7 +104,8 @@ def test_loop_through_the_forms(territory, users):
     ).content.decode()
     assert "Instalar luminarias" in local and "60 %" in local
     brief = public.get(reverse("map-brief", kwargs={"code": "01"})).content.decode()
-    assert "Instalar luminarias" in brief
+    assert "Instalar luminarias" in brief, brief
+    assert "Luz&lt;/b&gt; en el parque" in brief, brief[brief.find("5. Propuestas") :][:800]
     session_page = public.get(reverse("participation-session", kwargs={"pk": pk})).content.decode()
     assert "Se acordó" in session_page and "31" in session_page
     home = public.get(reverse("web-home")).content.decode()
