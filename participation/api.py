@@ -33,10 +33,10 @@ from .serializers import (
     ProposalInputSerializer,
     ProposalListQuery,
     ProposalSerializer,
+    ProposalSupportOutputSerializer,
     PulseInputSerializer,
     PulseOutputSerializer,
     PulseQuery,
-    SupportOutputSerializer,
 )
 
 PULSE_QUESTION = "¿Qué tan seguro se siente en esta zona?"
@@ -136,13 +136,13 @@ class ProposalSupportView(BaseView):
     @extend_schema(
         summary="Apoyar una propuesta (una vez por persona)",
         request=None,
-        responses={201: SupportOutputSerializer, 200: SupportOutputSerializer},
+        responses={201: ProposalSupportOutputSerializer, 200: ProposalSupportOutputSerializer},
     )
     def post(self, request, pk):
         proposal = _proposal(pk)
         _, created = services.proposal_support(proposal=proposal, user=request.user)
         body = {"id": proposal.pk, "support_count": proposal.support_count, "created": created}
-        return Response(SupportOutputSerializer(body).data, status=201 if created else 200)
+        return Response(ProposalSupportOutputSerializer(body).data, status=201 if created else 200)
 
 
 class ProposalWithdrawView(BaseView):
@@ -202,6 +202,18 @@ class AccountabilityView(BaseView):
         if code is not None and not selectors.locality_exists(code):
             raise Http404("Localidad desconocida.")
         return Response(AccountabilitySerializer(selectors.accountability(locality_code=code)).data)
+
+
+class AccountabilityLocalityView(AccountabilityView):
+    """The same figures for one locality (its own operation in the schema)."""
+
+    @extend_schema(
+        operation_id="api_accountability_locality_retrieve",
+        summary="Rendición de cuentas de una localidad",
+        responses={200: AccountabilitySerializer},
+    )
+    def get(self, request, code=None):
+        return super().get(request, code=code)
 
 
 EXPORT_COLUMNS = [

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from localities.models import Locality, Upz
 from reports.models import Entity, Group, Report
 
+from .querysets import ProposalQuerySet
+
 TITLE_MAX = 140
 BODY_MAX = 4000
 
@@ -64,6 +66,8 @@ class Proposal(models.Model):
     created_at = models.DateTimeField(_("creada"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
     is_demo = models.BooleanField(_("dato de demostración"), default=False, db_index=True)
+
+    objects = ProposalQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("propuesta")

@@ -33,7 +33,7 @@ def locality_exists(code: str) -> bool:
 # --- proposals ---------------------------------------------------------------------------------------
 def proposal_public_list(*, locality_code: str | None = None, status: str | None = None):
     """Proposals not hidden by moderation, most supported first (per locality when given)."""
-    rows = Proposal.objects.filter(hidden=False).select_related("locality").prefetch_related("upzs")
+    rows = Proposal.objects.published().select_related("locality").prefetch_related("upzs")
     if locality_code:
         rows = rows.filter(locality__code=locality_code)
     if status:
@@ -174,7 +174,7 @@ def _status_counts(today: date) -> dict[str, dict[str, int]]:
 def _proposal_counts() -> dict[str, dict[str, int]]:
     discussed = (ProposalStatus.DISCUSSED, ProposalStatus.ACCEPTED, ProposalStatus.DECLINED)
     rows = (
-        Proposal.objects.filter(hidden=False)
+        Proposal.objects.published()
         .values("locality__code")
         .annotate(
             received=Count("id"),

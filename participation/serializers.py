@@ -93,7 +93,7 @@ class ProposalListQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=ProposalStatus.choices, required=False)
 
 
-class SupportOutputSerializer(serializers.Serializer):
+class ProposalSupportOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     support_count = serializers.IntegerField()
     created = serializers.BooleanField()

@@ -18,7 +18,9 @@ urlpatterns = [
         name="accountability-commitments",
     ),
     re_path(
-        r"^accountability/(?P<code>\d{2})/$", api.AccountabilityView.as_view(), name="accountability-locality"
+        r"^accountability/(?P<code>\d{2})/$",
+        api.AccountabilityLocalityView.as_view(),
+        name="accountability-locality",
     ),
     path("pulse/", api.PulseView.as_view(), name="pulse"),
     path("sessions/<int:pk>/calendar.ics", api.SessionCalendarView.as_view(), name="session-calendar"),

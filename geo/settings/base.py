@@ -223,6 +223,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "reports.models.Status",
         "EntityEnum": "reports.models.Entity",
+        "ProposalStatusEnum": "participation.models.ProposalStatus",
     },
 }
 
