@@ -18,9 +18,11 @@ urlpatterns = [
     path("api/", include("reports.urls")),
     path("api/", include("maps.urls")),
     path("api/", include("justice.urls")),
+    path("api/", include("participation.urls")),
     path("open311/", include("reports.open311.urls")),
     path("gestion/", include("workbench.urls")),
     path("", include("web.urls")),  # before the map pages: "/" is the citizen home map
+    path("", include("participation.pages_urls")),
     path("", include("maps.pages_urls")),
 ]
 

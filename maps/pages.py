@@ -367,5 +367,22 @@ def council_brief(request, code: str):
         legend=classes.legend(digits=1 if key == "rate_per_10k" else 0),
         legend_title=title,
         generated=timezone.now(),
+        **council_participation(code),
     )
     return render(request, "maps/council_brief.html", context, status=_status(form))
+
+
+def council_participation(code: str) -> dict:
+    """The locality's most supported proposals (withdrawn and merged ones left out) and its open
+    commitments, for the brief (participation app)."""
+    from participation import selectors as participation
+
+    proposals = participation.proposal_public_list(locality_code=code)
+    return {
+        "top_proposals": proposals.exclude(status__in=("withdrawn", "merged"))[:5],
+        "open_commitments": [
+            c
+            for c in participation.commitment_rows(locality_code=code)
+            if c["status"] in ("on_track", "overdue")
+        ],
+    }

@@ -92,11 +92,13 @@ case "${1:-}" in
     step "Población y reportes de demostración"
     manage import_population --commit || echo "   (sin población: configure BOGOTA_DATA_DIR)"
     manage seed_demo --reports 3000 --if-empty || echo "   (sin datos de demostración: faltan límites o BOGOTA_DATA_DIR)"
+    manage seed_participation_demo --if-empty || echo "   (sin propuestas de demostración: faltan límites)"
     HOST=${HOST:-127.0.0.1}; PORT=${PORT:-8000}
     step "Convive Bogotá en http://$HOST:$PORT/"
     cat <<URLS
    App ciudadana       http://$HOST:$PORT/   (reportar, seguimiento, cuenta)
    Mapa público        http://$HOST:$PORT/mapa/
+   Rendición de cuentas http://$HOST:$PORT/rendicion/   (propuestas, consejos, compromisos, percepción)
    API (OpenAPI)       http://$HOST:$PORT/api/docs/
    Localidades         http://$HOST:$PORT/api/localities/
    Ubicar un punto     http://$HOST:$PORT/api/locate/?lat=4.5981&lon=-74.0760

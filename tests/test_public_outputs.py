@@ -55,6 +55,7 @@ from shapely import Point, from_wkt, to_wkt
 from shapely.geometry import shape as geojson_shape
 
 from tests.factories import make_territory
+from tests.participation.privacy_seed import seed_participation
 from tests.privacy_support import (
     LAYOUT,
     Fetch,
@@ -99,6 +100,7 @@ class Plan:
     seed: Seed
     ids: list[int]
     places: list[tuple[float, float]]  # every exact, moved and public point of the seed (lon, lat)
+    participation: dict = field(default_factory=dict)  # ids seeded by tests/participation/privacy_seed.py
 
     @property
     def sensitive_category(self) -> str:
@@ -341,6 +343,43 @@ PUBLIC_OUTPUTS: dict[str, Callable[[Plan], list[Fetch]]] = {
         Fetch(reverse("procedure-list"), (("category", plan.sensitive_category),)),
     ],
     "procedure-detail": lambda plan: [Fetch(reverse("procedure-detail", kwargs={"code": "rina"}))],
+    # participation (issue 10): proposals, accountability, pulse aggregates, public sessions
+    "proposal-list": lambda plan: [
+        Fetch(reverse("proposal-list")),
+        Fetch(reverse("proposal-list"), (("locality", "01"),)),
+    ],
+    "proposal-detail": lambda plan: [
+        Fetch(reverse("proposal-detail", kwargs={"pk": pk})) for pk in plan.participation["proposals"]
+    ],
+    "accountability": lambda plan: [Fetch(reverse("accountability"))],
+    "accountability-locality": lambda plan: [
+        Fetch(reverse("accountability-locality", kwargs={"code": c})) for c in ("01", "02")
+    ],
+    "accountability-csv": lambda plan: [Fetch(reverse("accountability-csv"))],
+    "accountability-commitments": lambda plan: [
+        Fetch(reverse("accountability-commitments", kwargs={"fmt": fmt}), extra)
+        for fmt in ("geojson", "csv")
+        for extra in ((), (("locality", "01"),))
+    ],
+    # Per-UPZ means with their answer counts: UPZ 2 has fewer than k answers and must be absent
+    # (tests/participation/test_api.py checks the suppression itself).
+    "pulse": lambda plan: [Fetch(reverse("pulse")), Fetch(reverse("pulse"), (("locality", "01"),))],
+    "session-calendar": lambda plan: [
+        Fetch(reverse("session-calendar", kwargs={"pk": pk})) for pk in plan.participation["sessions"]
+    ],
+    "participation-proposals": lambda plan: [
+        Fetch(reverse("participation-proposals")),
+        Fetch(reverse("participation-proposals"), (("localidad", "01"),)),
+    ],
+    "participation-proposal": lambda plan: [
+        Fetch(reverse("participation-proposal", kwargs={"pk": pk})) for pk in plan.participation["proposals"]
+    ],
+    "participation-session": lambda plan: [
+        Fetch(reverse("participation-session", kwargs={"pk": pk})) for pk in plan.participation["sessions"]
+    ],
+    "participation-accountability": lambda plan: [Fetch(reverse("participation-accountability"))],
+    "participation-accountability-locality": _pages("participation-accountability-locality"),
+    "participation-pulse": lambda plan: [Fetch(reverse("participation-pulse"))],
 }
 
 
@@ -370,6 +409,12 @@ def _probe(name: str, statuses=NO_DATA, **kwargs) -> Callable[[Plan], Fetch]:
 
 def _first_id(name: str, statuses=NO_DATA) -> Callable[[Plan], Fetch]:
     return lambda plan: Fetch(reverse(name, kwargs={"pk": plan.ids[0]}), statuses=statuses)
+
+
+def _first_participation(name: str, statuses=NO_DATA) -> Callable[[Plan], Fetch]:
+    return lambda plan: Fetch(
+        reverse(name, kwargs={"pk": plan.participation["proposals"][0]}), statuses=statuses
+    )
 
 
 def _web_code(name: str) -> Callable[[Plan], Fetch]:
@@ -489,6 +534,39 @@ EXEMPT: dict[str, Exempt] = {
     "workbench-moderation-redact": Exempt("moderation (POST)", _first_id("workbench-moderation-redact")),
     "workbench-moderation-hide": Exempt("moderation (POST)", _first_id("workbench-moderation-hide")),
     "workbench-moderation-dismiss": Exempt("moderation (POST)", _first_id("workbench-moderation-dismiss")),
+    # participation (issue 10)
+    "proposal-support": Exempt(
+        "POST only (support); its answer is a count", _first_participation("proposal-support")
+    ),
+    "proposal-withdraw": Exempt("the author's withdrawal (POST)", _first_participation("proposal-withdraw")),
+    "proposal-moderate": Exempt("moderation (POST)", _first_participation("proposal-moderate")),
+    "participation-proposal-new": Exempt(
+        "the empty proposal form, signed-in citizens only", _probe("participation-proposal-new", (302,))
+    ),
+    "participation-proposal-support": Exempt(
+        "POST only (support)", _first_participation("participation-proposal-support", (302, 405))
+    ),
+    "participation-session-register": Exempt(
+        "POST only (registration)",
+        lambda plan: Fetch(
+            reverse("participation-session-register", kwargs={"pk": plan.participation["sessions"][0]}),
+            statuses=(302, 405),
+        ),
+    ),
+    "participation-staff-sessions": Exempt(
+        "staff pages (sign-in)", _probe("participation-staff-sessions", (302,))
+    ),
+    "participation-staff-session": Exempt(
+        "staff pages (sign-in); a restricted session gives anonymous callers a redirect",
+        lambda plan: Fetch(
+            reverse("participation-staff-session", kwargs={"pk": plan.participation["restricted"]}),
+            statuses=(302,),
+        ),
+    ),
+    "participation-staff-commitment": Exempt(
+        "staff pages (sign-in)",
+        lambda plan: Fetch(reverse("participation-staff-commitment", kwargs={"pk": 1}), statuses=(302,)),
+    ),
 }
 # Whole namespaces: the Django admin answers anonymous callers with a redirect to its login page.
 EXEMPT_NAMESPACES: dict[str, Exempt] = {
@@ -576,7 +654,12 @@ def run(django_db_setup, django_db_blocker) -> Run:
         exact = [(r.location.x, r.location.y) for r in reports.values()]
         public = [(r.public_location.x, r.public_location.y) for r in seed.non_sensitive()]
         places = exact + public + list(mirrored.values()) + list(moved.values())
-        plan = Plan(seed=seed, ids=sorted(r.pk for r in reports.values()), places=places)
+        plan = Plan(
+            seed=seed,
+            ids=sorted(r.pk for r in reports.values()),
+            places=places,
+            participation=seed_participation(seed),
+        )
         result = Run(plan=plan, fetches={key: build(plan) for key, build in PUBLIC_OUTPUTS.items()})
         result.sensitive_places = [(r.location.x, r.location.y) for r in seed.sensitive()] + list(
             moved.values()

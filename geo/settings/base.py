@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "web",
     "workbench",
     "notifications",
+    "participation",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,8 @@ REST_FRAMEWORK = {
         "support_anon_report": env("THROTTLE_SUPPORT_ANON_REPORT", default="5/day"),
         "track": env("THROTTLE_TRACK", default="60/hour"),
         "abuse_report": env("THROTTLE_ABUSE_REPORT", default="10/hour"),
+        "pulse": env("THROTTLE_PULSE", default="10/hour"),
+        "proposal_create": env("THROTTLE_PROPOSAL_CREATE", default="20/day"),
     },
 }
 
@@ -249,6 +252,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reports.models.Status",
         "EntityEnum": "reports.models.Entity",
         "JusticeRequestStatusEnum": "justice.models.RequestStatus",
+        "ProposalStatusEnum": "participation.models.ProposalStatus",
     },
 }
 

@@ -1,0 +1,35 @@
+"""Admin of the planning loop: GISModelAdmin maps for places and areas; demo rows filterable."""
+
+from django.contrib import admin
+from django.contrib.gis.admin import GISModelAdmin
+
+from .models import Commitment, CouncilSession, Proposal, PulseAnswer
+
+
+@admin.register(Proposal)
+class ProposalAdmin(GISModelAdmin):
+    list_display = ("id", "title", "locality", "status", "support_count", "hidden", "is_demo")
+    list_filter = ("status", "hidden", "is_demo", "locality__code")
+    search_fields = ("title", "body")
+    raw_id_fields = ("author", "merged_into", "evidence", "upzs", "locality")
+
+
+@admin.register(CouncilSession)
+class CouncilSessionAdmin(GISModelAdmin):
+    list_display = ("id", "title", "locality", "starts_at", "public", "is_demo")
+    list_filter = ("public", "is_demo", "locality__code")
+    raw_id_fields = ("locality", "created_by")
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(GISModelAdmin):
+    list_display = ("id", "locality", "responsible", "due_date", "status", "progress", "is_demo")
+    list_filter = ("status", "is_demo", "locality__code")
+    raw_id_fields = ("session", "locality", "proposals", "reports")
+
+
+@admin.register(PulseAnswer)
+class PulseAnswerAdmin(admin.ModelAdmin):
+    list_display = ("upz", "score", "answered_on", "is_demo")
+    list_filter = ("score", "is_demo")
+    raw_id_fields = ("upz", "locality")

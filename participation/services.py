@@ -1,0 +1,722 @@
+"""Writes of the planning loop: proposals, supports, sessions and their agenda, minutes, commitments,
+progress and the perception pulse. Keyword-only arguments; every function checks who may act.
+
+Geometry from clients is range-checked with geo.spatial before GEOS sees it (EPSG:4326 [lon, lat]);
+areas are measured in EPSG:9377 (metres).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from geo.spatial import BOGOTA_EXTENT, METRIC_SRID, STORAGE_SRID, as_multipolygon, check_geojson_geometry
+from localities.models import Locality, Upz
+from localities.selectors import locate_point
+from reports import access
+from reports.models import Entity, Group, Report
+from reports.photos import photo_clean
+from reports.services import clean_text
+from reports.visibility import public_q
+
+from .models import (
+    BODY_MAX,
+    TITLE_MAX,
+    AgendaItem,
+    Commitment,
+    CommitmentStatus,
+    CommitmentUpdate,
+    CouncilSession,
+    ItemKind,
+    Outcome,
+    Proposal,
+    ProposalStatus,
+    ProposalStatusChange,
+    ProposalSupport,
+    PulseAnswer,
+    Registration,
+    SessionAttachment,
+    Where,
+)
+
+MAX_AREA_KM2 = 10.0  # a proposal's area: about a large UPZ; a whole locality is not "a place"
+MAX_AREA_VERTICES = 500
+MAX_EVIDENCE = 20
+S = ProposalStatus
+# Allowed moves of a proposal (the session/commitment services make the staff ones).
+TRANSITIONS = {
+    S.OPEN: {S.SELECTED, S.WITHDRAWN, S.MERGED},
+    S.SELECTED: {S.DISCUSSED, S.OPEN, S.WITHDRAWN},
+    S.DISCUSSED: {S.ACCEPTED, S.DECLINED},
+    S.ACCEPTED: set(),
+    S.DECLINED: set(),
+    S.WITHDRAWN: set(),
+    S.MERGED: set(),
+}
+
+
+# --- who may act ---------------------------------------------------------------------------------
+def can_manage(user, locality_code: str) -> bool:
+    """Staff of `locality_code` (locality_staff with that code) and admins manage its council."""
+    role = access.role_of(user)
+    return role == access.ADMIN or (
+        role == access.LOCALITY_STAFF and locality_code in access.staff_locality_codes(user)
+    )
+
+
+def can_moderate_proposal(user, proposal: Proposal) -> bool:
+    """Moderators and admins anywhere; locality staff in their localities (as for reports)."""
+    return access.role_of(user) in (access.MODERATOR, access.ADMIN) or can_manage(
+        user, proposal.locality.code
+    )
+
+
+def _require_manage(user, locality_code: str) -> None:
+    if not can_manage(user, locality_code):
+        raise PermissionDenied("Solo el personal de esta localidad puede hacerlo.")
+
+
+# --- place of a proposal or commitment --------------------------------------------------------------
+def _text(value, *, field: str, max_length: int, message: str) -> str:
+    text = clean_text(value, field=field, max_length=max_length, required=False)
+    if not text:
+        raise ValidationError({field: [message]})
+    return text
+
+
+def area_from_geojson(data, *, field: str = "area"):
+    """A validated MultiPolygon (EPSG:4326) from a client GeoJSON Polygon/MultiPolygon (dict or text).
+
+    Coordinates are range-checked before GEOS; the polygon must be valid, inside Bogotá's extent and
+    at most MAX_AREA_KM2 (measured in EPSG:9377).
+    """
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            raise ValidationError(
+                {field: ["El área no es GeoJSON válido. Dibújela de nuevo en el mapa."]}
+            ) from None
+    try:
+        check_geojson_geometry(
+            data, types=("Polygon", "MultiPolygon"), max_vertices=MAX_AREA_VERTICES, extent=BOGOTA_EXTENT
+        )
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+    try:
+        geom = GEOSGeometry(json.dumps({"type": data["type"], "coordinates": data["coordinates"]}))
+    except (GEOSException, ValueError, TypeError):
+        raise ValidationError({field: ["El área no es un polígono válido. Dibújela de nuevo."]}) from None
+    geom.srid = STORAGE_SRID
+    if geom.empty or not geom.valid:
+        raise ValidationError(
+            {field: ["El área se cruza consigo misma o no encierra nada. Dibújela de nuevo sin cruces."]}
+        )
+    km2 = geom.transform(METRIC_SRID, clone=True).area / 1e6
+    if km2 > MAX_AREA_KM2:
+        raise ValidationError(
+            {
+                field: [
+                    f"El área mide {km2:.1f} km²; el máximo es {MAX_AREA_KM2:g} km². Dibuje una zona más pequeña."
+                ]
+            }
+        )
+    return as_multipolygon(geom)
+
+
+def _upzs_of_area(area) -> list[Upz]:
+    """Every current UPZ the area really overlaps (touching a border does not count)."""
+    return list(
+        Upz.objects.current()
+        .filter(geom__intersects=area)
+        .exclude(geom__touches=area)
+        .defer("geom")
+        .order_by("code")
+    )
+
+
+def _locality_of_area(area) -> Locality | None:
+    """The locality holding the area's point on surface, else the one it overlaps most."""
+    located = locate_point(area.point_on_surface)
+    if located is not None:
+        return located.locality
+    candidates = list(Locality.objects.current().filter(geom__intersects=area).defer("geom"))
+    return candidates[0] if candidates else None
+
+
+def _point_from(lon, lat, *, field: str = "point") -> Point:
+    from geo.spatial import check_lonlat
+
+    try:
+        lon, lat = check_lonlat(lon, lat, lon_field=None, lat_field=None)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+    return Point(lon, lat, srid=STORAGE_SRID)
+
+
+def initials_of(user) -> str:
+    """'M. P.' from the account's first and last name, else the first letter of the username."""
+    parts = [p for p in (user.first_name, user.last_name) if p] or [user.get_username()]
+    return " ".join(f"{p.strip()[0].upper()}." for p in parts if p.strip()) or "—"
+
+
+# --- proposals ---------------------------------------------------------------------------------------
+def _history(proposal: Proposal, to: str, *, actor=None, note: str = "", from_status: str | None = None):
+    ProposalStatusChange.objects.create(
+        proposal=proposal,
+        from_status=proposal.status if from_status is None else from_status,
+        to_status=to,
+        note=note,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    author,
+    title: str,
+    body: str,
+    group: str,
+    where: str,
+    lon=None,
+    lat=None,
+    area=None,
+    upz_code: str | None = None,
+    evidence_ids=(),
+    display_name: str = "",
+    is_demo: bool = False,
+) -> Proposal:
+    """A signed-in citizen proposes a topic; locality and UPZ come from the point, area or UPZ."""
+    if author is None or not author.is_authenticated:
+        raise PermissionDenied("Inicie sesión para proponer un tema.")
+    errors = {}
+    title = clean_text(title, field="title", max_length=TITLE_MAX, required=False)
+    if not title:
+        errors["title"] = ["Escriba un título corto para su propuesta."]
+    body = clean_text(body, field="body", max_length=BODY_MAX, required=False)
+    if not body:
+        errors["body"] = ["Explique la propuesta: qué pasa y qué le pide al consejo."]
+    if group not in Group.values:
+        errors["group"] = ["Elija un grupo: seguridad o convivencia."]
+    if where not in Where.values:
+        errors["where"] = ["Indique dónde aplica: un punto, un área dibujada o una UPZ."]
+    display_name = clean_text(display_name, field="display_name", max_length=40, required=False)
+    if errors:
+        raise ValidationError(errors)
+    point = geom = None
+    upzs: list[Upz] = []
+    if where == Where.POINT:
+        if lon in (None, "") or lat in (None, ""):
+            raise ValidationError({"point": ["Marque el punto en el mapa."]})
+        point = _point_from(lon, lat)
+        located = locate_point(point)
+        if located is None:
+            raise ValidationError({"point": ["El punto está fuera de Bogotá. Márquelo dentro de la ciudad."]})
+        locality, upzs = located.locality, [located.upz] if located.upz else []
+    elif where == Where.AREA:
+        if not area:
+            raise ValidationError({"area": ["Dibuje el área en el mapa o elija una UPZ."]})
+        geom = area_from_geojson(area)
+        locality = _locality_of_area(geom)
+        upzs = _upzs_of_area(geom)
+        if locality is None or not upzs:
+            raise ValidationError({"area": ["El área está fuera de Bogotá. Dibújela dentro de la ciudad."]})
+    else:
+        upz = Upz.objects.current().filter(code=(upz_code or "").strip()).defer("geom").first()
+        if upz is None:
+            raise ValidationError({"upz": ["Elija una UPZ de la lista."]})
+        locality, upzs = upz.locality, [upz]
+    evidence = _evidence(evidence_ids)
+    proposal = Proposal.objects.create(
+        title=title,
+        body=body,
+        group=group,
+        where=where,
+        point=point,
+        area=geom,
+        locality=locality,
+        author=author,
+        author_name=display_name or initials_of(author),
+        is_demo=is_demo,
+    )
+    proposal.upzs.set(upzs)
+    proposal.evidence.set(evidence)
+    _history(proposal, S.OPEN, actor=author, from_status="")
+    return proposal
+
+
+def _evidence(ids) -> list[Report]:
+    """Public reports by public id; unknown or non-public ids are a field error."""
+    try:
+        wanted = sorted({int(i) for i in ids if str(i).strip()})
+    except (TypeError, ValueError):
+        raise ValidationError({"evidence": ["Escriba números de reporte separados por comas."]}) from None
+    if len(wanted) > MAX_EVIDENCE:
+        raise ValidationError({"evidence": [f"Enlace como máximo {MAX_EVIDENCE} reportes."]})
+    found = list(Report.objects.filter(public_q(), pk__in=wanted))
+    missing = sorted(set(wanted) - {r.pk for r in found})
+    if missing:
+        raise ValidationError(
+            {"evidence": [f"No hay reportes públicos con número {', '.join(map(str, missing))}."]}
+        )
+    return found
+
+
+@transaction.atomic
+def proposal_support(*, proposal: Proposal, user) -> tuple[ProposalSupport, bool]:
+    """One support per account; repeats return the existing one. Only open or selected proposals."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied("Inicie sesión para apoyar una propuesta.")
+    if proposal.hidden or proposal.status not in (S.OPEN, S.SELECTED):
+        raise ValidationError({"proposal": ["Esta propuesta ya no recibe apoyos."]})
+    existing = ProposalSupport.objects.filter(proposal=proposal, user=user).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            support = ProposalSupport.objects.create(proposal=proposal, user=user)
+    except IntegrityError:
+        return ProposalSupport.objects.get(proposal=proposal, user=user), False
+    Proposal.objects.filter(pk=proposal.pk).update(support_count=F("support_count") + 1)
+    proposal.refresh_from_db(fields=["support_count"])
+    return support, True
+
+
+def _move(proposal: Proposal, to: str, *, actor, note: str = "") -> Proposal:
+    if to not in TRANSITIONS[ProposalStatus(proposal.status)]:
+        raise ValidationError(
+            {"status": [f"Una propuesta «{proposal.get_status_display()}» no puede pasar a «{S(to).label}»."]}
+        )
+    _history(proposal, to, actor=actor, note=note)
+    proposal.status = to
+    proposal.save(update_fields=["status", "public_reason", "merged_into", "updated_at"])
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, proposal: Proposal, user) -> Proposal:
+    """The author withdraws their proposal while it is open or on an agenda."""
+    if user is None or proposal.author_id != user.pk:
+        raise PermissionDenied("Solo quien la propuso puede retirarla.")
+    return _move(proposal, S.WITHDRAWN, actor=user)
+
+
+@transaction.atomic
+def proposal_merge(*, proposal: Proposal, into: Proposal, actor) -> Proposal:
+    """Staff of the locality fold a proposal into another of the same locality (supports stay)."""
+    _require_manage(actor, proposal.locality.code)
+    if into.pk == proposal.pk or into.locality_id != proposal.locality_id:
+        raise ValidationError({"into": ["Elija otra propuesta de la misma localidad."]})
+    proposal.merged_into = into
+    return _move(proposal, S.MERGED, actor=actor, note=f"Unida a la propuesta {into.pk}.")
+
+
+@transaction.atomic
+def proposal_moderate(
+    *, proposal: Proposal, actor, reason: str, hidden: bool | None = None, title=None, body=None
+) -> Proposal:
+    """Hide/show with a reason, or redact personal data from the title or text (as for reports)."""
+    if not can_moderate_proposal(actor, proposal):
+        raise PermissionDenied("No puede moderar esta propuesta.")
+    reason = _text(reason, field="reason", max_length=1000, message="Escriba el motivo de la moderación.")
+    fields = ["moderation_reason", "updated_at"]
+    if hidden is not None:
+        proposal.hidden = hidden
+        fields.append("hidden")
+    if title is not None:
+        proposal.title = _text(
+            title, field="title", max_length=TITLE_MAX, message="El título no puede quedar vacío."
+        )
+        fields.append("title")
+    if body is not None:
+        proposal.body = _text(
+            body, field="body", max_length=BODY_MAX, message="El texto no puede quedar vacío."
+        )
+        fields.append("body")
+    proposal.moderation_reason = reason
+    proposal.save(update_fields=fields)
+    return proposal
+
+
+# --- sessions ----------------------------------------------------------------------------------------
+@transaction.atomic
+def session_create(
+    *,
+    actor,
+    locality_code: str,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime | None = None,
+    place_name: str = "",
+    lon=None,
+    lat=None,
+    virtual_url: str = "",
+    public: bool = True,
+    capacity: int = 50,
+    period_days: int = 90,
+    is_demo: bool = False,
+) -> CouncilSession:
+    """Staff of the locality schedule a session; a place (name, optional point) or a virtual link."""
+    _require_manage(actor, locality_code)
+    locality = Locality.objects.current().filter(code=locality_code).defer("geom").first()
+    if locality is None:
+        raise ValidationError({"locality": ["Localidad desconocida."]})
+    title = _text(title, field="title", max_length=TITLE_MAX, message="Escriba el título de la sesión.")
+    if starts_at is None:
+        raise ValidationError({"starts_at": ["Indique la fecha y hora de inicio."]})
+    ends_at = ends_at or starts_at + timedelta(hours=2)
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": ["El fin debe ser posterior al inicio."]})
+    place_name = clean_text(place_name, field="place_name", max_length=200, required=False)
+    if not place_name and not virtual_url:
+        raise ValidationError({"place_name": ["Indique el lugar o el enlace de la sesión virtual."]})
+    point = _point_from(lon, lat, field="place") if lon not in (None, "") and lat not in (None, "") else None
+    if not 1 <= int(capacity) <= 5000:
+        raise ValidationError({"capacity": ["El cupo va de 1 a 5000 personas."]})
+    if not 7 <= int(period_days) <= 730:
+        raise ValidationError({"period_days": ["El periodo analizado va de 7 a 730 días."]})
+    today = timezone.localdate()
+    return CouncilSession.objects.create(
+        locality=locality,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place_name=place_name,
+        place_point=point,
+        virtual_url=virtual_url,
+        public=public,
+        capacity=int(capacity),
+        period_from=today - timedelta(days=int(period_days) - 1),
+        period_to=today,
+        created_by=actor,
+        is_demo=is_demo,
+    )
+
+
+def _proposal_snapshot(proposal: Proposal) -> dict:
+    return {
+        "id": proposal.pk,
+        "title": proposal.title,
+        "body": proposal.body,
+        "group": proposal.group,
+        "supports": proposal.support_count,
+        "upz": [u.name for u in proposal.upzs.all()],
+        "evidence": sorted(proposal.evidence.values_list("pk", flat=True)),
+        "taken_at": timezone.now().isoformat(),
+    }
+
+
+@transaction.atomic
+def agenda_add_proposal(*, session: CouncilSession, proposal: Proposal, actor) -> AgendaItem:
+    """Put an open proposal of the session's locality on its agenda (snapshotted); it becomes selected."""
+    _require_manage(actor, session.locality.code)
+    if proposal.locality_id != session.locality_id or proposal.hidden:
+        raise ValidationError({"proposal": ["La propuesta no es de esta localidad."]})
+    if session.minutes_published_at:
+        raise ValidationError({"proposal": ["El acta ya se publicó: la agenda está cerrada."]})
+    _move(proposal, S.SELECTED, actor=actor, note=f"En la agenda de «{session.title}».")
+    return AgendaItem.objects.create(
+        session=session,
+        kind=ItemKind.PROPOSAL,
+        proposal=proposal,
+        snapshot=_proposal_snapshot(proposal),
+        order=session.agenda.count() + 1,
+    )
+
+
+@transaction.atomic
+def agenda_add_figures(*, session: CouncilSession, actor) -> list[AgendaItem]:
+    """Snapshot the locality's public statistics and hot spots for the session's period onto the agenda."""
+    from . import selectors
+
+    _require_manage(actor, session.locality.code)
+    figures = selectors.locality_figures(
+        locality_code=session.locality.code, date_from=session.period_from, date_to=session.period_to
+    )
+    taken = timezone.now().isoformat()
+    session.agenda.filter(kind__in=(ItemKind.STATS, ItemKind.HOTSPOTS)).delete()
+    start = session.agenda.count()
+    return [
+        AgendaItem.objects.create(
+            session=session,
+            kind=ItemKind.STATS,
+            snapshot={**figures["stats"], "taken_at": taken},
+            order=start + 1,
+        ),
+        AgendaItem.objects.create(
+            session=session,
+            kind=ItemKind.HOTSPOTS,
+            snapshot={
+                "hotspots": figures["hotspots"],
+                "cell_metres": figures["cell_metres"],
+                "taken_at": taken,
+            },
+            order=start + 2,
+        ),
+    ]
+
+
+@transaction.atomic
+def session_register(*, session: CouncilSession, user) -> tuple[Registration, bool]:
+    """A signed-in citizen registers to attend a public session with room left; sends the invitation."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied("Inicie sesión para inscribirse.")
+    if not session.public:
+        raise PermissionDenied("Esta sesión es reservada.")
+    if session.starts_at <= timezone.now():
+        raise ValidationError({"session": ["La sesión ya empezó; no recibe inscripciones."]})
+    existing = Registration.objects.filter(session=session, user=user).first()
+    if existing:
+        return existing, False
+    # Lock the session row so two last-seat registrations cannot both pass the capacity check.
+    CouncilSession.objects.select_for_update().filter(pk=session.pk).first()
+    if session.registrations.count() >= session.capacity:
+        raise ValidationError({"session": ["No quedan cupos en esta sesión."]})
+    registration = Registration.objects.create(session=session, user=user)
+    if user.email:
+        transaction.on_commit(lambda: send_session_mail(session=session, to=[user.email], kind="invitation"))
+    return registration, True
+
+
+def session_ical(session: CouncilSession) -> bytes:
+    """The session as an iCalendar (RFC 5545) file built with the `icalendar` library."""
+    from icalendar import Calendar, Event, vGeo
+
+    cal = Calendar()
+    cal.add("prodid", "-//Convive Bogotá//Consejos locales//ES")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"sesion-{session.pk}@convive.bogota")
+    # The session row's creation time, not now: the same session always gives the same file.
+    event.add("dtstamp", session.created_at)
+    event.add("dtstart", session.starts_at)
+    event.add("dtend", session.ends_at)
+    event.add("summary", f"Consejo local de seguridad: {session.title}")
+    event.add("location", session.place_name or session.virtual_url)
+    if session.virtual_url:
+        event.add("url", session.virtual_url)
+    if session.place_point:
+        event.add("geo", vGeo((session.place_point.y, session.place_point.x)))
+    topics = [
+        item.snapshot.get("title", "") for item in session.agenda.all() if item.kind == ItemKind.PROPOSAL
+    ]
+    event.add("description", "Agenda:\n" + "\n".join(f"- {t}" for t in topics) if topics else session.title)
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def send_session_mail(*, session: CouncilSession, to: list[str], kind: str) -> None:
+    """E-mail about a session (kind 'invitation' or 'reminder') with its .ics attached.
+
+    The one place session mail leaves from: called on commit today; the lead can route it through the
+    job queue at merge without touching the callers.
+    """
+    subject = {
+        "invitation": f"Inscripción: {session.title}",
+        "reminder": f"Recordatorio: {session.title}",
+    }[kind]
+    local = timezone.localtime(session.starts_at)
+    body = (
+        f"Consejo local de seguridad de {session.locality.name}.\n"
+        f"{session.title}\n{local:%Y-%m-%d %H:%M} · {session.place_name or session.virtual_url}\n"
+        "Adjuntamos la invitación para su calendario."
+    )
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, bcc=to)
+    message.attach(f"sesion-{session.pk}.ics", session_ical(session), "text/calendar")
+    message.send(fail_silently=True)
+
+
+def session_reminders_due(*, now: datetime | None = None, within_hours: int = 24) -> int:
+    """Send reminders for sessions starting within `within_hours` (for a scheduled job). Returns sessions."""
+    now = now or timezone.now()
+    sent = 0
+    for session in CouncilSession.objects.filter(
+        starts_at__gt=now, starts_at__lte=now + timedelta(hours=within_hours)
+    ):
+        emails = [e for e in session.registrations.values_list("user__email", flat=True) if e]
+        if emails:
+            send_session_mail(session=session, to=emails, kind="reminder")
+            sent += 1
+    return sent
+
+
+@transaction.atomic
+def session_minutes(
+    *,
+    session: CouncilSession,
+    actor,
+    minutes: str,
+    attendance: int,
+    outcomes: dict[int, tuple[str, str]],
+    attachments=(),
+) -> CouncilSession:
+    """Publish the minutes: text, attendance, images (re-encoded) and the outcome of every agenda item.
+
+    Proposals on the agenda become discussed, then declined (with the outcome note as public reason)
+    when so decided; accepted ones wait for the commitment that answers them.
+    """
+    _require_manage(actor, session.locality.code)
+    minutes = _text(minutes, field="minutes", max_length=20000, message="Escriba el acta de la sesión.")
+    try:
+        attendance = int(attendance)
+    except (TypeError, ValueError):
+        raise ValidationError({"attendance": ["Escriba el número de asistentes."]}) from None
+    if not 0 <= attendance <= 100000:
+        raise ValidationError({"attendance": ["Número de asistentes fuera de rango."]})
+    items = list(session.agenda.select_related("proposal"))
+    missing = [
+        i.order
+        for i in items
+        if outcomes.get(i.pk, ("",))[0] not in Outcome.values or outcomes[i.pk][0] == Outcome.PENDING
+    ]
+    if missing:
+        raise ValidationError(
+            {"outcomes": [f"Indique el resultado de cada punto de la agenda (faltan: {missing})."]}
+        )
+    for item in items:
+        outcome, note = outcomes[item.pk]
+        note = clean_text(note, field="outcomes", max_length=2000, required=False)
+        if item.proposal and outcome == Outcome.DECLINED and not note:
+            raise ValidationError(
+                {"outcomes": ["Explique públicamente por qué no se aceptó cada propuesta."]}
+            )
+        item.outcome, item.outcome_note = outcome, note
+        item.save(update_fields=["outcome", "outcome_note"])
+        proposal = item.proposal
+        if proposal and proposal.status == S.SELECTED:
+            _move(proposal, S.DISCUSSED, actor=actor, note=f"Discutida en «{session.title}».")
+            if outcome == Outcome.DECLINED:
+                proposal.public_reason = note
+                _move(proposal, S.DECLINED, actor=actor, note=note)
+    for upload in attachments:
+        clean = photo_clean(upload)
+        attachment = SessionAttachment(session=session, width=clean.width, height=clean.height)
+        attachment.image.save(clean.content.name, clean.content, save=True)
+    session.minutes, session.attendance = minutes, attendance
+    session.minutes_published_at = timezone.now()
+    session.save(update_fields=["minutes", "attendance", "minutes_published_at"])
+    return session
+
+
+# --- commitments -------------------------------------------------------------------------------------
+@transaction.atomic
+def commitment_create(
+    *,
+    session: CouncilSession,
+    actor,
+    text: str,
+    responsible: str,
+    due_date: date,
+    proposal_ids=(),
+    report_ids=(),
+    area=None,
+    lon=None,
+    lat=None,
+    is_demo: bool = False,
+) -> Commitment:
+    """A commitment from a session; the proposals it answers (on that session's agenda) become accepted."""
+    _require_manage(actor, session.locality.code)
+    text = _text(text, field="text", max_length=BODY_MAX, message="Escriba el compromiso.")
+    if responsible not in Entity.values:
+        raise ValidationError({"responsible": ["Elija la entidad responsable."]})
+    if not isinstance(due_date, date):
+        raise ValidationError({"due_date": ["Indique la fecha límite (AAAA-MM-DD)."]})
+    on_agenda = {i.proposal_id: i for i in session.agenda.exclude(proposal=None)}
+    try:
+        wanted = {int(p) for p in proposal_ids}
+    except (TypeError, ValueError):
+        raise ValidationError({"proposals": ["Propuestas inválidas."]}) from None
+    if wanted - set(on_agenda):
+        raise ValidationError({"proposals": ["Solo propuestas de la agenda de esta sesión."]})
+    reports = _evidence(report_ids)
+    geom = area_from_geojson(area) if area else None
+    point = _point_from(lon, lat) if lon not in (None, "") and lat not in (None, "") else None
+    commitment = Commitment.objects.create(
+        session=session,
+        locality=session.locality,
+        text=text,
+        responsible=responsible,
+        due_date=due_date,
+        area=geom,
+        point=point,
+        is_demo=is_demo,
+    )
+    commitment.reports.set(reports)
+    proposals = list(Proposal.objects.filter(pk__in=wanted))
+    commitment.proposals.set(proposals)
+    for proposal in proposals:
+        if proposal.status == S.SELECTED:
+            _move(proposal, S.DISCUSSED, actor=actor, note=f"Discutida en «{session.title}».")
+        if proposal.status == S.DISCUSSED:
+            _move(proposal, S.ACCEPTED, actor=actor, note=f"Compromiso {commitment.pk}: {text[:120]}")
+        item = on_agenda[proposal.pk]
+        if item.outcome == Outcome.PENDING:
+            item.outcome = Outcome.ACCEPTED
+            item.save(update_fields=["outcome"])
+    return commitment
+
+
+@transaction.atomic
+def commitment_progress(
+    *, commitment: Commitment, actor, percent, note: str, photo=None, status: str = "", reason: str = ""
+) -> CommitmentUpdate:
+    """A progress update; percent 100 or status 'done' closes it, 'dropped' needs a public reason."""
+    _require_manage(actor, commitment.locality.code)
+    if commitment.status in (CommitmentStatus.DONE, CommitmentStatus.DROPPED):
+        raise ValidationError({"status": ["El compromiso ya está cerrado."]})
+    try:
+        percent = int(percent)
+    except (TypeError, ValueError):
+        raise ValidationError({"percent": ["Escriba el avance en porcentaje (0 a 100)."]}) from None
+    if not 0 <= percent <= 100:
+        raise ValidationError({"percent": ["El avance va de 0 a 100 %."]})
+    note = _text(note, field="note", max_length=BODY_MAX, message="Describa el avance.")
+    if status and status not in (CommitmentStatus.DONE, CommitmentStatus.DROPPED, CommitmentStatus.ON_TRACK):
+        raise ValidationError({"status": ["Estado inválido."]})
+    update = CommitmentUpdate(commitment=commitment, percent=percent, note=note, actor=actor)
+    if photo:
+        clean = photo_clean(photo)
+        update.photo.save(clean.content.name, clean.content, save=False)
+    update.save()
+    commitment.progress = percent
+    if status == CommitmentStatus.DROPPED:
+        commitment.drop_reason = _text(
+            reason, field="reason", max_length=2000, message="Explique públicamente por qué se abandona."
+        )
+        commitment.status = CommitmentStatus.DROPPED
+    elif status == CommitmentStatus.DONE or percent == 100:
+        commitment.status, commitment.progress = CommitmentStatus.DONE, 100
+        commitment.done_at = timezone.now()
+    commitment.save(update_fields=["progress", "status", "drop_reason", "done_at"])
+    return update
+
+
+# --- perception pulse ----------------------------------------------------------------------------------
+def pulse_record(*, upz_code: str, score, is_demo: bool = False, on: date | None = None) -> PulseAnswer:
+    """Store one anonymous answer (1–5) for a current UPZ. Nothing about who answered is kept."""
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        raise ValidationError({"score": ["Elija un valor de 1 (nada seguro) a 5 (muy seguro)."]}) from None
+    if not 1 <= score <= 5:
+        raise ValidationError({"score": ["Elija un valor de 1 (nada seguro) a 5 (muy seguro)."]})
+    upz = Upz.objects.current().filter(code=str(upz_code or "").strip()).defer("geom").first()
+    if upz is None:
+        raise ValidationError({"upz": ["Elija su UPZ de la lista."]})
+    return PulseAnswer.objects.create(
+        upz=upz,
+        locality_id=upz.locality_id,
+        score=score,
+        answered_on=on or timezone.localdate(),
+        is_demo=is_demo,
+    )

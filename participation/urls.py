@@ -1,0 +1,27 @@
+"""URLs of the participation API (mounted under /api/)."""
+
+from django.urls import path, re_path
+
+from . import api
+
+urlpatterns = [
+    path("proposals/", api.ProposalListCreateView.as_view(), name="proposal-list"),
+    path("proposals/<int:pk>/", api.ProposalDetailView.as_view(), name="proposal-detail"),
+    path("proposals/<int:pk>/supports/", api.ProposalSupportView.as_view(), name="proposal-support"),
+    path("proposals/<int:pk>/withdraw/", api.ProposalWithdrawView.as_view(), name="proposal-withdraw"),
+    path("staff/proposals/<int:pk>/moderate/", api.ProposalModerateView.as_view(), name="proposal-moderate"),
+    path("accountability/", api.AccountabilityView.as_view(), name="accountability"),
+    path("accountability/localities.csv", api.AccountabilityCsvView.as_view(), name="accountability-csv"),
+    re_path(
+        r"^accountability/commitments\.(?P<fmt>geojson|csv)$",
+        api.CommitmentExportView.as_view(),
+        name="accountability-commitments",
+    ),
+    re_path(
+        r"^accountability/(?P<code>\d{2})/$",
+        api.AccountabilityLocalityView.as_view(),
+        name="accountability-locality",
+    ),
+    path("pulse/", api.PulseView.as_view(), name="pulse"),
+    path("sessions/<int:pk>/calendar.ics", api.SessionCalendarView.as_view(), name="session-calendar"),
+]
