@@ -3,6 +3,7 @@
 # nothing already stored.
 #   scripts/platform.sh setup   system packages, .venv, database (embedded unless DATABASE_URL), migrate
 #   scripts/platform.sh run     setup + boundaries + demo data, then serve on $HOST:$PORT
+#   scripts/platform.sh serve   setup + migrate + collectstatic, then gunicorn with production settings
 #   scripts/platform.sh test    setup, then pytest against PostGIS (extra arguments go to pytest)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -100,6 +101,29 @@ case "${1:-}" in
    Administración      http://$HOST:$PORT/admin/   (cree una cuenta: .venv/bin/python manage.py createsuperuser)
 URLS
     exec .venv/bin/python manage.py runserver "$HOST:$PORT"
+    ;;
+  serve)
+    # The production shape on this machine: gunicorn (WEB_CONCURRENCY workers), geo.settings.production,
+    # hashed and compressed static files served by WhiteNoise, JSON logs with the request id.
+    setup
+    export DJANGO_SETTINGS_MODULE=geo.settings.production
+    HOST=${HOST:-127.0.0.1}; PORT=${PORT:-8000}; export HOST PORT
+    if [ -z "${SECRET_KEY:-}" ]; then
+      [ -s .local/secret_key ] || (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > .local/secret_key)
+      SECRET_KEY=$(cat .local/secret_key); export SECRET_KEY
+    fi
+    export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
+    case "$HOST" in
+      127.*|localhost)
+        # Plain HTTP on loopback (no TLS proxy in front): no HTTPS redirect, cookies without Secure.
+        export SECURE_SSL_REDIRECT=${SECURE_SSL_REDIRECT:-0} SECURE_COOKIES=${SECURE_COOKIES:-0} ;;
+    esac
+    step "Migraciones y archivos estáticos (collectstatic)"
+    manage migrate --noinput -v0
+    manage collectstatic --noinput -v0
+    # The background worker (notifications) starts here when it lands (README, "Producción").
+    step "Convive Bogotá (gunicorn, ${WEB_CONCURRENCY:-auto} workers) en http://$HOST:$PORT/"
+    exec .venv/bin/gunicorn -c geo/gunicorn.conf.py geo.wsgi
     ;;
   test)
     shift

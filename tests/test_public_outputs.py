@@ -410,6 +410,10 @@ EXEMPT: dict[str, Exempt] = {
     "auth-logout": Exempt("session logout (POST)", _probe("auth-logout")),
     "auth-register": Exempt("account creation (POST)", _probe("auth-register")),
     "auth-me": Exempt("the signed-in user's own account", _probe("auth-me")),
+    "healthz": Exempt("load balancer probe: the process answers", _probe("healthz", (200,))),
+    "readyz": Exempt(
+        "load balancer probe: database, migrations and replica lag, no report data", _probe("readyz", (200,))
+    ),
 }
 # Whole namespaces: the Django admin answers anonymous callers with a redirect to its login page.
 EXEMPT_NAMESPACES: dict[str, Exempt] = {
