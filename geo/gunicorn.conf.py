@@ -24,3 +24,6 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # Trusted proxies for X-Forwarded-Proto (TLS termination); the client IP rule is NUM_PROXIES in Django.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl): two servers on one
+# machine (the bench runs 2 and 4 workers side by side) would fight over it, and nothing here uses it.
+control_socket_disable = True

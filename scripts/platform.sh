@@ -44,6 +44,7 @@ translations() {
 
 database() {
   if [ -z "${DATABASE_URL:-}" ]; then
+    EMBEDDED=1
     DATABASE_URL=$(scripts/pg.sh start)
     # Lets a bare `.venv/bin/python manage.py ...` find the embedded cluster too.
     (umask 077; printf '%s\n' "$DATABASE_URL" > .local/database_url)
@@ -134,6 +135,12 @@ URLS
     .venv/bin/ruff format --check .
     step "Migraciones al día (makemigrations --check)"
     manage makemigrations --check --dry-run
+    if [ -n "${EMBEDDED:-}" ] && [ -z "${DATABASE_REPLICA_URLS:-}" ]; then
+      # A real streaming standby of the embedded cluster for the read-replica tests (tests/test_replicas.py).
+      step "Réplica de lectura (pg_basebackup -R, streaming)"
+      DATABASE_REPLICA_URLS=$(scripts/pg.sh standby)
+      export DATABASE_REPLICA_URLS
+    fi
     step "Pruebas (pytest sobre PostGIS)"
     export DJANGO_SETTINGS_MODULE=geo.settings.test
     set +e
