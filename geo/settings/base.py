@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "reports",
     "maps",
     "web",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +208,8 @@ STATICFILES_DIRS = [
 # Password reset mails of the citizen accounts (web/): printed on the console unless configured.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Convive Bogotá <no-responder@localhost>")
+# Where `manage.py backup` writes (ops/backups.py), one dated folder per backup.
+BACKUP_DIR = Path(env("BACKUP_DIR", default=str(BASE_DIR / ".local" / "backups")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
