@@ -1,9 +1,13 @@
 """Project-wide request guards."""
 
+import errno
 import json
+import logging
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+
+logger = logging.getLogger(__name__)
 
 
 class RequestSizeLimitMiddleware:
@@ -179,3 +183,39 @@ class InputGuardMiddleware:
         if problem == "nul":
             return _refuse(request, NUL_MESSAGE, 400)
         return None
+
+
+# errno values that mean "the disk (or the quota) is full" when writing media.
+STORAGE_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+STORAGE_FULL_MESSAGE = (
+    "El servidor no tiene espacio para guardar archivos en este momento y su reporte NO quedó "
+    "registrado. Inténtelo de nuevo en unos minutos (puede reenviar con la misma Idempotency-Key)."
+)
+
+
+class StorageFullMiddleware:
+    """A full media disk answers 507 Insufficient Storage (Spanish, Retry-After) instead of a bare 500.
+
+    Writes that save files (report photos) run inside the service's transaction, so when the disk is
+    full the report, its history and its idempotency record roll back together: nothing half-written
+    is left in the database, and the client may simply retry later with the same key.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OSError) or exception.errno not in STORAGE_FULL_ERRNOS:
+            return None
+        logger.error("media storage full: %s", exception, extra={"path": request.path})
+        if request.path.startswith(("/api/", "/open311/")):
+            response = JsonResponse({"detail": STORAGE_FULL_MESSAGE, "code": "storage_full"}, status=507)
+        else:
+            response = HttpResponse(
+                STORAGE_FULL_MESSAGE, status=507, content_type="text/plain; charset=utf-8"
+            )
+        response["Retry-After"] = "300"
+        return response

@@ -138,3 +138,49 @@ def test_signed_in_and_staff_answers_are_private(reports):
 def test_private_pages_are_not_marked_public(client, reports):
     response = client.get("/seguimiento/")
     assert "public" not in response.get("Cache-Control", "")
+
+
+def test_a_full_media_disk_is_a_507_and_leaves_no_half_written_report(monkeypatch):
+    import errno
+    import io
+
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    from reports.models import IdempotencyRecord, Report, ReportPhoto, StatusChange
+    from tests.reports.factories import POINT_01
+
+    make_territory()
+    make_category("hurto")
+
+    def photo():
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), "red").save(buffer, format="JPEG")
+        buffer.seek(0)
+        buffer.name = "foto.jpg"
+        return buffer
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(default_storage, "save", disk_full)
+    form = {"category": "hurto", "description": "Con foto", "lon": POINT_01[0], "lat": POINT_01[1]}
+    response = APIClient().post(
+        "/api/reports/",
+        {**form, "photos": [photo()]},
+        format="multipart",
+        headers={"Idempotency-Key": "lleno"},
+    )
+    assert response.status_code == 507
+    assert response["Retry-After"] == "300"
+    assert "NO quedó registrado" in response.json()["detail"]
+    assert not Report.objects.exists() and not StatusChange.objects.exists()
+    assert not ReportPhoto.objects.exists() and not IdempotencyRecord.objects.exists()
+    monkeypatch.undo()
+    retried = APIClient().post(
+        "/api/reports/",
+        {**form, "photos": [photo()]},
+        format="multipart",
+        headers={"Idempotency-Key": "lleno"},
+    )
+    assert retried.status_code == 201 and Report.objects.count() == 1

@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "geo.csp.ContentSecurityPolicyMiddleware",
     "geo.middleware.RequestSizeLimitMiddleware",
     "geo.middleware.InputGuardMiddleware",
+    # A full media disk: 507 with a Spanish message (the report's transaction has rolled back).
+    "geo.middleware.StorageFullMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
