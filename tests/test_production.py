@@ -184,3 +184,15 @@ def test_a_full_media_disk_is_a_507_and_leaves_no_half_written_report(monkeypatc
         headers={"Idempotency-Key": "lleno"},
     )
     assert retried.status_code == 201 and Report.objects.count() == 1
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_with_retry_after(client, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connections["default"], "cursor", refuse)
+    api = client.get("/api/reports/")
+    assert api.status_code == 503 and api["Retry-After"] == "5"
+    assert api.json()["code"] == "database_unavailable"
+    page = client.get("/reportes/1/")
+    assert page.status_code == 503 and "Reintente" in page.content.decode()
