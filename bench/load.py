@@ -74,7 +74,7 @@ def locust_main(args) -> None:
     rng = random.Random(7)
     acknowledged: list[dict] = []
     attempts: list[dict] = []
-    timeline: list[tuple[float, str, str]] = []  # (t, name, outcome)
+    timeline: list[tuple[float, str, str]] = []  # (wall-clock time, name, outcome)
     started = time.monotonic()
 
     def jpeg() -> bytes:
@@ -97,7 +97,7 @@ def locust_main(args) -> None:
 
     def note(name: str, response) -> None:
         outcome = str(response.status_code) if response.status_code else "connection error"
-        timeline.append((round(time.monotonic() - started, 1), name, outcome))
+        timeline.append((time.time(), name, outcome))  # wall clock: the orchestrator's faults use it too
 
     class Citizen(HttpUser):
         wait_time = between(0.2, 1.0)
@@ -129,7 +129,7 @@ def locust_main(args) -> None:
                 "/api/reports/", params={"page": rng.randint(1, 5)}, name="public list", catch_response=True
             ) as r:
                 note("public list", r)
-                if r.ok:
+                if r.status_code == 200:
                     ids = [f["id"] for f in r.json().get("features", [])]
                     if ids:
                         pk = rng.choice(ids)
@@ -215,7 +215,7 @@ def locust_main(args) -> None:
                 catch_response=True,
             ) as r:
                 note("staff queue", r)
-                rows = r.json().get("features", []) if r.ok else []
+                rows = r.json().get("features", []) if r.status_code == 200 else []
             if rows:
                 pk = rng.choice(rows)["id"]
                 with self.client.post(
@@ -374,13 +374,15 @@ def worker_pids(master: int) -> list[int]:
     return [int(p) for p in out.stdout.split()]
 
 
-def run_faults(master: int, seconds: float, media_root: Path | None, events: list) -> None:
-    """SIGKILL a worker at 25 %, restart PostgreSQL at 45 %, fill the media folder at 70 % of the run."""
-    t0 = time.monotonic()
+def run_faults(master: int, seconds: float, media_root: Path | None, events: list, t0: float) -> None:
+    """SIGKILL a worker at 25 %, restart PostgreSQL at 45 %, fill the media folder at 70 % of the run.
+
+    Times are wall-clock seconds since t0, the moment the load started (as in the clients' timeline).
+    """
 
     def at(share):
-        time.sleep(max(0.0, t0 + share * seconds - time.monotonic()))
-        return round(time.monotonic() - t0, 1)
+        time.sleep(max(0.0, t0 + share * seconds - time.time()))
+        return round(time.time() - t0, 1)
 
     t = at(0.25)
     victims = worker_pids(master)
@@ -391,7 +393,7 @@ def run_faults(master: int, seconds: float, media_root: Path | None, events: lis
     subprocess.run([str(ROOT / "scripts" / "pg.sh"), "stop"], capture_output=True, check=False)
     events.append((t, "PostgreSQL stopped (pg.sh stop, fast)"))
     subprocess.run([str(ROOT / "scripts" / "pg.sh"), "start"], capture_output=True, check=False)
-    events.append((round(time.monotonic() - t0, 1), "PostgreSQL started again"))
+    events.append((round(time.time() - t0, 1), "PostgreSQL started again"))
     if media_root is not None:
         t = at(0.70)
         filler = media_root / "relleno.bin"
@@ -431,6 +433,12 @@ def verify(marker: str, result: dict, media_root: Path) -> list[str]:
             problems.append(f"clave {attempt['key']}: reintentos con códigos distintos {attempt['codes']}")
         if not attempt["codes"] and len(by_key.get(attempt["key"], [])) > 1:
             problems.append(f"clave {attempt['key']}: sin acuse y duplicado")
+    unacked = [a["key"] for a in result["attempts"] if not a["codes"]]
+    stored = sum(1 for key in unacked if by_key.get(key))
+    print(
+        f"claves sin acuse (el cliente se rindió tras sus reintentos): {len(unacked)}; "
+        f"de ellas guardadas igualmente (una vez): {stored}; reportes de la corrida en la base: {len(rows)}"
+    )
     for photo in ReportPhoto.objects.filter(report__description__startswith=f"Carga {marker} "):
         if not (media_root / photo.image.name).exists():
             problems.append(f"foto {photo.pk} sin archivo")
@@ -453,14 +461,15 @@ def print_run(label: str, result: dict) -> None:
     print(f"reportes acusados (201): {len(result['acknowledged'])}")
 
 
-def fault_window(result: dict, events: list) -> None:
+def fault_window(result: dict, events: list, t0: float) -> None:
     """What clients saw, per second, from the first fault on (non-2xx outcomes only)."""
     print("\nfallas inyectadas:")
     for t, what in events:
         print(f"  t={t:>5}s  {what}")
     first = events[0][0] - 1 if events else 0
     seen: dict[int, dict[str, int]] = {}
-    for t, name, outcome in result["timeline"]:
+    for wall, name, outcome in result["timeline"]:
+        t = wall - t0
         if t >= first and not outcome.startswith("2") and outcome != "304":
             seen.setdefault(int(t), {}).setdefault(f"{name} {outcome}", 0)
             seen[int(t)][f"{name} {outcome}"] += 1
@@ -534,8 +543,11 @@ def main() -> int:
             wait_ready(args.port)
             print("carga…", flush=True)
             cfg = work / "config.json"
-            cfg.write_text(json.dumps(config))
+            # One marker per run: each run's reports (and photos, in that run's media folder) are checked apart.
+            run_config = {**config, "marker": f"{marker}{workers}"}
+            cfg.write_text(json.dumps(run_config))
             out = work / "result.json"
+            t0 = time.time()
             child = subprocess.Popen(
                 [
                     sys.executable,
@@ -551,7 +563,7 @@ def main() -> int:
                 cwd=ROOT,
             )
             if faults:
-                run_faults(server.pid, args.seconds, media_root if mounted else None, events)
+                run_faults(server.pid, args.seconds, media_root if mounted else None, events, t0)
             child.wait(timeout=args.seconds + 120)
             result = json.loads(out.read_text())
         finally:
@@ -563,10 +575,10 @@ def main() -> int:
         label = f"{workers} workers" + (" con fallas" if faults else "")
         print_run(label, result)
         if faults:
-            fault_window(result, events)
+            fault_window(result, events, t0)
             if not mounted:
                 print("  (medio lleno no probado: hace falta root para montar un tmpfs)")
-        problems = verify(marker, result, media_root)
+        problems = verify(f"{marker}{workers}", result, media_root)
         if mounted:
             subprocess.run(["umount", str(media_root)], check=False)
         print(
