@@ -433,6 +433,8 @@ def verify(marker: str, result: dict, media_root: Path) -> list[str]:
             problems.append(f"clave {attempt['key']}: reintentos con códigos distintos {attempt['codes']}")
         if not attempt["codes"] and len(by_key.get(attempt["key"], [])) > 1:
             problems.append(f"clave {attempt['key']}: sin acuse y duplicado")
+    # Also keys the clients never recorded (a request cut off by the end of the run): at most one each.
+    problems += [f"clave {key}: {len(codes)} reportes" for key, codes in by_key.items() if len(codes) > 1]
     unacked = [a["key"] for a in result["attempts"] if not a["codes"]]
     stored = sum(1 for key in unacked if by_key.get(key))
     print(
