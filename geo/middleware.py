@@ -1,9 +1,14 @@
 """Project-wide request guards."""
 
+import errno
 import json
+import logging
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+
+logger = logging.getLogger(__name__)
 
 
 class RequestSizeLimitMiddleware:
@@ -179,3 +184,63 @@ class InputGuardMiddleware:
         if problem == "nul":
             return _refuse(request, NUL_MESSAGE, 400)
         return None
+
+
+# errno values that mean "the disk (or the quota) is full" when writing media.
+STORAGE_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+STORAGE_FULL_MESSAGE = (
+    "El servidor no tiene espacio para guardar archivos en este momento y su reporte NO quedó "
+    "registrado. Inténtelo de nuevo en unos minutos (puede reenviar con la misma Idempotency-Key)."
+)
+
+
+DATABASE_UNAVAILABLE_MESSAGE = (
+    "La base de datos no responde en este momento (reinicio o mantenimiento); nada de esta solicitud "
+    "quedó a medias. Reintente en unos segundos (un reporte, con la misma Idempotency-Key)."
+)
+
+
+def _database_unavailable(request, exception) -> HttpResponse:
+    """503 with Retry-After for a lost database connection: the transaction rolled back, a retry is safe."""
+    logger.error("database unavailable: %s", exception.__class__.__name__, extra={"path": request.path})
+    if request.path.startswith(("/api/", "/open311/")):
+        response = JsonResponse(
+            {"detail": DATABASE_UNAVAILABLE_MESSAGE, "code": "database_unavailable"}, status=503
+        )
+    else:
+        response = HttpResponse(
+            DATABASE_UNAVAILABLE_MESSAGE, status=503, content_type="text/plain; charset=utf-8"
+        )
+    response["Retry-After"] = "5"
+    return response
+
+
+class StorageFullMiddleware:
+    """A full media disk answers 507 Insufficient Storage (Spanish, Retry-After) instead of a bare 500;
+    a database that cannot be reached (restart, failover) answers 503 with Retry-After.
+
+    Writes that save files (report photos) run inside the service's transaction, so when the disk is
+    full the report, its history and its idempotency record roll back together: nothing half-written
+    is left in the database, and the client may simply retry later with the same key.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return _database_unavailable(request, exception)
+        if not isinstance(exception, OSError) or exception.errno not in STORAGE_FULL_ERRNOS:
+            return None
+        logger.error("media storage full: %s", exception, extra={"path": request.path})
+        if request.path.startswith(("/api/", "/open311/")):
+            response = JsonResponse({"detail": STORAGE_FULL_MESSAGE, "code": "storage_full"}, status=507)
+        else:
+            response = HttpResponse(
+                STORAGE_FULL_MESSAGE, status=507, content_type="text/plain; charset=utf-8"
+            )
+        response["Retry-After"] = "300"
+        return response

@@ -4,9 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from . import health
 from .admin_login import admin_login
 
 urlpatterns = [
+    # Load balancer probes (geo/health.py): no report data, never cached.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     # Before the admin's own URLs, so that logins go through the failure lockout.
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),

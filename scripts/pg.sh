@@ -3,6 +3,9 @@
 #   scripts/pg.sh start   initialise if needed, start if stopped, create the database; prints its URL
 #   scripts/pg.sh stop    stop the cluster
 #   scripts/pg.sh url     print the URL without starting anything
+#   scripts/pg.sh standby       start the primary, then a streaming standby of it (pg_basebackup -R into a
+#                               second data directory, second port); prints the standby's URL
+#   scripts/pg.sh standby-stop  stop the standby (the primary keeps running)
 # PostgreSQL refuses to run as root, so under root the cluster belongs to an unprivileged system user.
 # The port is derived from the project path (and moved on if taken), so two checkouts on one machine
 # get different clusters; `make test` next to `make run` shares the cluster but not the database.
@@ -131,9 +134,73 @@ CONF
   url
 }
 
+# The standby: a read-only copy fed by streaming replication, for the read-replica router and its tests.
+# It runs as the same user as the primary, beside it (STANDBY), on its own port. It is rebuilt from a
+# fresh base backup whenever it cannot start or does not stream (e.g. the primary was re-initialised,
+# or recycled WAL the standby still needed while it was stopped).
+STANDBY="$PGHOME/standby"
+STANDBY_LOG="$PGHOME/standby.log"
+
+standby_port() {
+  if [ -f "$LOCAL/pg-standby.port" ]; then cat "$LOCAL/pg-standby.port"; return; fi
+  local p=$(( $(choose_port) + 1 ))
+  while ! port_free "$p"; do p=$((p + 1)); done
+  echo "$p" > "$LOCAL/pg-standby.port"
+  echo "$p"
+}
+
+standby_url() { echo "postgres://$SUPERUSER:$(password)@127.0.0.1:$(standby_port)/$DBNAME"; }
+
+standby_streaming() {
+  # The primary sees a walsender in state 'streaming' for the standby.
+  local i
+  for i in $(seq 1 20); do
+    [ "$(PGPASSWORD=$(password) "$BIN/psql" -h 127.0.0.1 -p "$(choose_port)" -U "$SUPERUSER" -d postgres -qtA \
+      -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'" 2>/dev/null)" -gt 0 ] 2>/dev/null && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+standby_build() {
+  local sport; sport=$(standby_port)
+  log "==> Copia base del primario para la réplica en $STANDBY (puerto $sport)"
+  "${RUN[@]}" "$BIN/pg_ctl" -D "$STANDBY" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$STANDBY"; mkdir -p "$STANDBY"; chmod 700 "$STANDBY"
+  [ -n "${RUN[*]}" ] && chown "$OWNER" "$STANDBY"
+  "${RUN[@]}" env PGPASSWORD="$(password)" "$BIN/pg_basebackup" -h 127.0.0.1 -p "$(choose_port)" -U "$SUPERUSER" \
+    -D "$STANDBY" -R -X stream -c fast >"$LOCAL/basebackup.log" 2>&1 || { cat "$LOCAL/basebackup.log" >&2; exit 1; }
+  # postgresql.auto.conf is read last: the standby's own port; feedback keeps long public reads
+  # (exports) from being cancelled by the primary's vacuum.
+  "${RUN[@]}" sh -c "printf '%s\n' 'port = $sport' 'hot_standby = on' 'hot_standby_feedback = on' >> '$STANDBY/postgresql.auto.conf'"
+}
+
+standby_start() {
+  "${RUN[@]}" "$BIN/pg_ctl" -D "$STANDBY" status >/dev/null 2>&1 && return 0
+  [ -n "${RUN[*]}" ] && { touch "$STANDBY_LOG"; chown "$OWNER" "$STANDBY_LOG"; }
+  "${RUN[@]}" "$BIN/pg_ctl" -D "$STANDBY" -l "$STANDBY_LOG" -w -t 60 start >/dev/null
+}
+
+standby() {
+  start >/dev/null
+  if [ ! -s "$STANDBY/PG_VERSION" ] || ! standby_start || ! standby_streaming; then
+    standby_build
+    standby_start || { tail -n 30 "$STANDBY_LOG" >&2; exit 1; }
+    standby_streaming || { log "La réplica no recibe WAL del primario / the standby is not streaming"; tail -n 30 "$STANDBY_LOG" >&2; exit 1; }
+  fi
+  standby_url
+}
+
 case "${1:-}" in
   start) start ;;
-  stop) BIN=$(pick_bindir); if [ -s "$DATA/PG_VERSION" ] && pgctl status >/dev/null 2>&1; then pgctl -m fast stop; fi ;;
+  standby) standby ;;
+  standby-stop) BIN=$(pick_bindir); if [ -s "$STANDBY/PG_VERSION" ] && "${RUN[@]}" "$BIN/pg_ctl" -D "$STANDBY" status >/dev/null 2>&1; then "${RUN[@]}" "$BIN/pg_ctl" -D "$STANDBY" -m fast stop >/dev/null; fi ;;
+  stop)
+    BIN=$(pick_bindir)
+    if [ -s "$STANDBY/PG_VERSION" ] && "${RUN[@]}" "$BIN/pg_ctl" -D "$STANDBY" status >/dev/null 2>&1; then
+      "${RUN[@]}" "$BIN/pg_ctl" -D "$STANDBY" -m fast stop >/dev/null
+    fi
+    if [ -s "$DATA/PG_VERSION" ] && pgctl status >/dev/null 2>&1; then pgctl -m fast stop; fi ;;
   url) url ;;
-  *) echo "usage: scripts/pg.sh start|stop|url" >&2; exit 2 ;;
+  *) echo "usage: scripts/pg.sh start|stop|url|standby|standby-stop" >&2; exit 2 ;;
 esac

@@ -3,6 +3,7 @@
 # nothing already stored.
 #   scripts/platform.sh setup   system packages, .venv, database (embedded unless DATABASE_URL), migrate
 #   scripts/platform.sh run     setup + boundaries + demo data, then serve on $HOST:$PORT
+#   scripts/platform.sh serve   setup + migrate + collectstatic, then gunicorn with production settings
 #   scripts/platform.sh test    setup, then pytest against PostGIS (extra arguments go to pytest)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -44,6 +45,7 @@ translations() {
 
 database() {
   if [ -z "${DATABASE_URL:-}" ]; then
+    EMBEDDED=1
     DATABASE_URL=$(scripts/pg.sh start)
     # Lets a bare `.venv/bin/python manage.py ...` find the embedded cluster too.
     (umask 077; printf '%s\n' "$DATABASE_URL" > .local/database_url)
@@ -120,6 +122,29 @@ URLS
     trap 'exit 143' TERM
     wait "$server_pid"
     ;;
+  serve)
+    # The production shape on this machine: gunicorn (WEB_CONCURRENCY workers), geo.settings.production,
+    # hashed and compressed static files served by WhiteNoise, JSON logs with the request id.
+    setup
+    export DJANGO_SETTINGS_MODULE=geo.settings.production
+    HOST=${HOST:-127.0.0.1}; PORT=${PORT:-8000}; export HOST PORT
+    if [ -z "${SECRET_KEY:-}" ]; then
+      [ -s .local/secret_key ] || (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > .local/secret_key)
+      SECRET_KEY=$(cat .local/secret_key); export SECRET_KEY
+    fi
+    export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
+    case "$HOST" in
+      127.*|localhost)
+        # Plain HTTP on loopback (no TLS proxy in front): no HTTPS redirect, cookies without Secure.
+        export SECURE_SSL_REDIRECT=${SECURE_SSL_REDIRECT:-0} SECURE_COOKIES=${SECURE_COOKIES:-0} ;;
+    esac
+    step "Migraciones y archivos estáticos (collectstatic)"
+    manage migrate --noinput -v0
+    manage collectstatic --noinput -v0
+    # The background worker (notifications) starts here when it lands (README, "Producción").
+    step "Convive Bogotá (gunicorn, ${WEB_CONCURRENCY:-auto} workers) en http://$HOST:$PORT/"
+    exec .venv/bin/gunicorn -c geo/gunicorn.conf.py geo.wsgi
+    ;;
   test)
     shift
     WITH_BROWSER=1  # tests/maps/test_browser.py drives Debian's chromium
@@ -129,6 +154,12 @@ URLS
     .venv/bin/ruff format --check .
     step "Migraciones al día (makemigrations --check)"
     manage makemigrations --check --dry-run
+    if [ -n "${EMBEDDED:-}" ] && [ -z "${DATABASE_REPLICA_URLS:-}" ]; then
+      # A real streaming standby of the embedded cluster for the read-replica tests (tests/test_replicas.py).
+      step "Réplica de lectura (pg_basebackup -R, streaming)"
+      DATABASE_REPLICA_URLS=$(scripts/pg.sh standby)
+      export DATABASE_REPLICA_URLS
+    fi
     step "Pruebas (pytest sobre PostGIS)"
     export DJANGO_SETTINGS_MODULE=geo.settings.test
     set +e

@@ -567,6 +567,10 @@ EXEMPT: dict[str, Exempt] = {
         "staff pages (sign-in)",
         lambda plan: Fetch(reverse("participation-staff-commitment", kwargs={"pk": 1}), statuses=(302,)),
     ),
+    "healthz": Exempt("load balancer probe: the process answers", _probe("healthz", (200,))),
+    "readyz": Exempt(
+        "load balancer probe: database, migrations and replica lag, no report data", _probe("readyz", (200,))
+    ),
 }
 # Whole namespaces: the Django admin answers anonymous callers with a redirect to its login page.
 EXEMPT_NAMESPACES: dict[str, Exempt] = {

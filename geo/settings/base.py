@@ -45,13 +45,21 @@ INSTALLED_APPS = [
     "workbench",
     "notifications",
     "participation",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First: the request id is in every log line written while the request runs, errors included.
+    "geo.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before every middleware that writes the body (CSP only sets a header), so it compresses the final
+    # body; after Security so its headers are on compressed answers too (geo/caching.py: what and why).
+    "geo.caching.CompressMiddleware",
     "geo.csp.ContentSecurityPolicyMiddleware",
     "geo.middleware.RequestSizeLimitMiddleware",
     "geo.middleware.InputGuardMiddleware",
+    # A full media disk: 507 with a Spanish message (the report's transaction has rolled back).
+    "geo.middleware.StorageFullMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -60,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After authentication: both look at the resolved view and the caller (geo/caching.py, geo/replicas.py).
+    "geo.caching.PublicCacheMiddleware",
+    "geo.replicas.ReplicaReadMiddleware",
 ]
 
 ROOT_URLCONF = "geo.urls"
@@ -101,6 +112,77 @@ def _database_from_env():
 
 
 DATABASES = {"default": _database_from_env()}
+
+# Read replicas (geo/replicas.py): streaming standbys of the primary, in order of preference. Each URL
+# becomes replica_0, replica_1, … and the router sends the public reads of REPLICA_READ_VIEWS there.
+# Under the test runner a replica reads the test database's name on its own server (TEST MIRROR).
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+for _index, _url in enumerate(DATABASE_REPLICA_URLS):
+    _replica = environ.Env.db_url_config(_url)
+    _replica["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    _replica.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_index}"] = _replica
+DATABASE_ROUTERS = ["geo.replicas.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+# Off: every read on the primary even with replicas configured (the test settings start with it off).
+REPLICA_ROUTING = env.bool("REPLICA_ROUTING", default=True)
+# A replica further behind than this (seconds) is skipped; each process re-checks every few seconds.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5.0)
+# After a write the caller reads the primary for this long (cookie), so they see what they just did.
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=30)
+REPLICA_STICKY_COOKIE = "convive_rp"
+# Public outputs whose GETs may read a replica (URL names), and the apps whose models they read there.
+REPLICA_READ_VIEWS = {
+    "maps-heatmap",
+    "maps-hotspots",
+    "maps-stats",
+    "maps-reports-geojson",
+    "tiles-reports",
+    "tiles-upz",
+    "tiles-localities",
+    "exports-reports",
+    "exports-aggregates",
+    "category-list",
+    "report-list",
+    "report-nearby",
+    "report-public-detail",
+    "map-public",
+    "map-locality",
+    "open311:discovery",
+    "open311:services",
+    "open311:service",
+    "open311:requests",
+    "open311:request",
+}
+REPLICA_READ_APPS = {"reports", "maps", "localities"}
+
+# Public outputs a proxy or CDN may keep (URL name -> seconds) for anonymous callers (geo/caching.py).
+# Streamed ones get an ETag from the data version instead of the body's hash.
+PUBLIC_CACHE_SECONDS = {
+    "tiles-reports": 60,
+    "tiles-upz": 86400,
+    "tiles-localities": 86400,
+    "maps-heatmap": 60,
+    "maps-hotspots": 60,
+    "maps-stats": 60,
+    "maps-reports-geojson": 60,
+    "exports-reports": 300,
+    "exports-aggregates": 300,
+    "category-list": 3600,
+    "report-list": 30,
+    "report-public-detail": 30,
+    "web-home": 60,
+    "map-public": 60,
+    "map-locality": 60,
+    "web-report-public": 30,
+    "open311:discovery": 3600,
+    "open311:services": 3600,
+    "open311:service": 3600,
+    "open311:requests": 30,
+    "open311:request": 30,
+}
+PUBLIC_CACHE_STREAMED = {"exports-reports", "exports-aggregates"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -151,6 +233,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Convive Bogotá <no-resp
 # Public address of the site, for links in e-mails (tracking page, staff workbench).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 NOTIFICATIONS_STAFF_PATH = env("NOTIFICATIONS_STAFF_PATH", default="/gestion/")
+# Where `manage.py backup` writes (ops/backups.py), one dated folder per backup.
+BACKUP_DIR = Path(env("BACKUP_DIR", default=str(BASE_DIR / ".local" / "backups")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
@@ -272,10 +356,13 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
 }
 
+# LOG_FORMAT=json (make serve): one JSON object per line with the request id (geo/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "geo.logs.JsonFormatter"}, "text": {"format": "%(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Django's default config gives "django" a console handler of its own; without this every
     # request warning and the reloader's messages would be printed twice (there and via root).
@@ -284,6 +371,11 @@ LOGGING = {
         # Task registration is logged at INFO by every process that loads the apps; jobs still are.
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
+        # The access line of every request (geo.logs.RequestIdMiddleware); gunicorn's own is off.
+        # In text form (make run) runserver prints its own access lines.
+        "geo.access": {
+            "level": env("ACCESS_LOG_LEVEL", default="INFO" if LOG_FORMAT == "json" else "WARNING")
+        },
     },
 }
 

@@ -11,3 +11,7 @@ STORAGES = {
 # Static files are found through the finders; no collectstatic before tests.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Replicas (DATABASE_REPLICA_URLS: the standby `make test` starts) are configured but unused unless a
+# test turns routing on: other tests write in transactions that a standby never sees.
+REPLICA_ROUTING = False
+REPLICA_CHECK_SECONDS = 0

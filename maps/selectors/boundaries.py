@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
-from django.db import connection
 
+from geo.replicas import read_connection
 from geo.spatial import METRIC_SRID
 from localities.models import Locality, Upz
 
@@ -88,7 +88,7 @@ def upz_svg_paths(*, locality_code: str, simplify_metres: float = LOCALITY_SIMPL
         FROM u, (SELECT ST_Extent(g)::geometry AS e FROM u) ext
         ORDER BY length(code), code
     """
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, {"srid": METRIC_SRID, "tol": float(simplify_metres), "code": locality_code})
         rows = cursor.fetchall()
     if not rows:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import connection
-
+from geo.replicas import read_connection
 from reports.visibility import ViewerScope, public_grid_metres, public_min_count
 
 from ..filters import MapFilters, report_where
@@ -99,7 +98,7 @@ def aggregate_rows_sql(
 
 def stream_batches(sql: str, params: dict):
     """Lists of rows from a server-side cursor, CHUNK_ROWS at a time (memory flat in N)."""
-    with connection.chunked_cursor() as cursor:
+    with read_connection().chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while True:
             rows = cursor.fetchmany(CHUNK_ROWS)
@@ -119,7 +118,7 @@ def copy_text_batches(sql: str, params: dict, size: int = CHUNK_ROWS):
     so streaming ~1M Features costs about what the bare query costs; memory stays flat in N.
     COPY's text format backslash-escapes some characters; rows holding a backslash are unescaped.
     """
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+    with read_connection().cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
         batch = []
         for data in copy:
             row = bytes(data)[:-1]  # one CopyData message per row, newline-terminated

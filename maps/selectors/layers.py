@@ -14,8 +14,7 @@ that report):
 
 from __future__ import annotations
 
-from django.db import connection
-
+from geo.replicas import read_connection
 from reports.visibility import ViewerScope, VisibleRows
 
 from ..filters import MapFilters, report_where
@@ -81,7 +80,7 @@ def report_layer_page(
     sql, params = report_feature_rows(
         filters=filters, scope=scope, bbox=bbox, after_id=after_id, limit=page_size
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     last = fetched[-1][0] if len(fetched) == page_size else None

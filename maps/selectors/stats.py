@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db import connection
 from django.utils import timezone
 
+from geo.replicas import read_connection
 from reports.models import OPEN_STATUSES, Report
 from reports.visibility import ViewerScope, public_min_count
 
@@ -95,7 +95,7 @@ def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope) -> dict:
     previous_from = filters.date_from - (filters.date_to - filters.date_from) - timedelta(days=1)
     sql, params = _sql(level, scope, filters, previous_from)
     params.update(start=start, end_year=filters.date_to.year)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     k = public_min_count()
@@ -148,7 +148,7 @@ def category_counts(*, filters: MapFilters, scope: ViewerScope, limit: int = 10)
         ORDER BY n DESC, c.code
         LIMIT %(limit)s
     """  # noqa: S608
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     k = public_min_count()
@@ -194,7 +194,7 @@ def weekly_counts(*, filters: MapFilters, scope: ViewerScope) -> list[dict]:
     """  # noqa: S608
     params.setdefault("date_from", filters.date_from)
     params.setdefault("date_to", filters.date_to)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     k = public_min_count()
@@ -220,7 +220,7 @@ def open_reports_summary(*, locality_code: str, filters: MapFilters, scope: View
     now = timezone.now()
     # Raw SQL: the median age needs percentile_cont, which the ORM has no aggregate for; the inner
     # query is the ORM's own (filters and visibility written once).
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             f"""
             SELECT count(*),

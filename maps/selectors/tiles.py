@@ -16,8 +16,7 @@ Report tiles:
 
 from __future__ import annotations
 
-from django.db import connection
-
+from geo.replicas import read_connection
 from reports.visibility import ViewerScope, public_min_count
 
 from ..filters import MapFilters, report_where
@@ -153,7 +152,7 @@ def boundary_tile(level: str, z: int, x: int, y: int) -> bytes:
 
 
 def _fetch_tile(sql: str, params: dict) -> bytes:
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
