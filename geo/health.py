@@ -4,7 +4,8 @@
 healthy web workers. /readyz runs READINESS_CHECKS; each returns (ok, details). The answer is 200
 when every check is ok and 503 otherwise, with the details as JSON either way. A replica that is
 down or behind does not make the node unready: the router sends its reads to the primary (see
-geo.replicas), so the replicas are reported but never fail the probe.
+geo.replicas), so the replicas are reported but never fail the probe. The background worker's
+heartbeat does (READYZ_REQUIRE_WORKER, on by default; off in the test settings, where no worker runs).
 
 Both answer plain JSON, are never cached and carry no report data (they are exempt in
 tests/test_public_outputs.py).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
@@ -57,8 +59,34 @@ def check_replicas() -> tuple[bool, dict]:
     }
 
 
-# The background worker's heartbeat joins this list when the worker lands (see docs/scaling.md).
-READINESS_CHECKS: list[Callable[[], tuple[bool, dict]]] = [check_database, check_migrations, check_replicas]
+def check_worker() -> tuple[bool, dict]:
+    """Age in seconds of the newest background-worker heartbeat (procrastinate writes one every 10 s).
+
+    Without a recent one, e-mails, digests and map rollups stop: the node is not ready when
+    settings.READYZ_REQUIRE_WORKER and the heartbeat is missing or older than
+    settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS; otherwise the age is only reported.
+    """
+    required = getattr(settings, "READYZ_REQUIRE_WORKER", True)
+    max_age = getattr(settings, "WORKER_HEARTBEAT_MAX_AGE_SECONDS", 60)
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(
+                "SELECT extract(epoch FROM now() - max(last_heartbeat)) FROM procrastinate_workers"
+            )
+            age = cursor.fetchone()[0]
+    except Exception as exc:  # the table missing or the database gone: no heartbeat to show
+        return not required, {"worker": f"error: {exc.__class__.__name__}"}
+    age = None if age is None else round(float(age), 1)
+    fresh = age is not None and age <= max_age
+    return fresh or not required, {"worker": {"heartbeat_age_seconds": age, "max_age_seconds": max_age}}
+
+
+READINESS_CHECKS: list[Callable[[], tuple[bool, dict]]] = [
+    check_database,
+    check_migrations,
+    check_replicas,
+    check_worker,
+]
 
 
 @never_cache

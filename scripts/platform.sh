@@ -71,6 +71,21 @@ setup() {
 
 manage() { .venv/bin/python manage.py "$@"; }
 
+# Runs the web server given as arguments with the background worker (e-mails, digests, map rollups)
+# beside it. Both are children of this shell, which waits for the server: when the server stops, or
+# this shell is interrupted (Ctrl-C) or terminated, the EXIT trap stops whichever is still running.
+with_worker() {
+  step "Tareas en segundo plano (manage.py procrastinate worker)"
+  .venv/bin/python manage.py procrastinate worker &
+  worker_pid=$!
+  "$@" &
+  server_pid=$!
+  trap 'kill "$server_pid" "$worker_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  wait "$server_pid"
+}
+
 case "${1:-}" in
   setup)
     setup
@@ -109,18 +124,7 @@ case "${1:-}" in
      funcionario de Chapinero: .venv/bin/python manage.py create_staff --locality 02 --email nombre@chapinero.gov.co
    Tareas y correos    http://$HOST:$PORT/admin/procrastinate/procrastinatejob/   (trabajos en segundo plano; fallidos: status=failed)
 URLS
-    # The background worker (e-mails, digests, map rollups) runs beside the web server. Both are children
-    # of this shell, which waits for the server: when the server stops, or this shell is interrupted
-    # (Ctrl-C) or terminated, the EXIT trap stops whichever is still running.
-    step "Tareas en segundo plano (manage.py procrastinate worker)"
-    .venv/bin/python manage.py procrastinate worker &
-    worker_pid=$!
-    .venv/bin/python manage.py runserver "$HOST:$PORT" &
-    server_pid=$!
-    trap 'kill "$server_pid" "$worker_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    wait "$server_pid"
+    with_worker .venv/bin/python manage.py runserver "$HOST:$PORT"
     ;;
   serve)
     # The production shape on this machine: gunicorn (WEB_CONCURRENCY workers), geo.settings.production,
@@ -141,9 +145,8 @@ URLS
     step "Migraciones y archivos estáticos (collectstatic)"
     manage migrate --noinput -v0
     manage collectstatic --noinput -v0
-    # The background worker (notifications) starts here when it lands (README, "Producción").
     step "Convive Bogotá (gunicorn, ${WEB_CONCURRENCY:-auto} workers) en http://$HOST:$PORT/"
-    exec .venv/bin/gunicorn -c geo/gunicorn.conf.py geo.wsgi
+    with_worker .venv/bin/gunicorn -c geo/gunicorn.conf.py geo.wsgi
     ;;
   test)
     shift

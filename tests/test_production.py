@@ -63,6 +63,32 @@ def test_readyz_is_503_when_a_migration_is_not_applied(client, monkeypatch):
     assert any(name.startswith("reports.") for name in response.json()["migrations"])
 
 
+def test_readyz_needs_a_recent_worker_heartbeat_where_required(client, settings):
+    from django.db import connection
+
+    settings.READYZ_REQUIRE_WORKER = True
+    settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS = 60
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_workers")
+    none = client.get("/readyz")
+    assert none.status_code == 503 and none.json()["worker"]["heartbeat_age_seconds"] is None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '5 minutes')"
+        )
+    stale = client.get("/readyz")
+    assert stale.status_code == 503 and stale.json()["worker"]["heartbeat_age_seconds"] >= 299
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now())")
+    fresh = client.get("/readyz")
+    assert fresh.status_code == 200, fresh.content
+    assert fresh.json()["worker"]["heartbeat_age_seconds"] < 60
+    settings.READYZ_REQUIRE_WORKER = False
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_workers")
+    assert client.get("/readyz").status_code == 200  # reported, not required
+
+
 def test_request_id_is_honoured_only_when_valid(client):
     good = "3f2b9c1e-77aa-4c1b-9d1e-0a1b2c3d4e5f"
     assert client.get("/healthz", HTTP_X_REQUEST_ID=good)["X-Request-ID"] == good

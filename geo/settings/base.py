@@ -128,6 +128,9 @@ DATABASE_ROUTERS = ["geo.replicas.ReplicaRouter"] if DATABASE_REPLICA_URLS else 
 REPLICA_ROUTING = env.bool("REPLICA_ROUTING", default=True)
 # A replica further behind than this (seconds) is skipped; each process re-checks every few seconds.
 REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+# /readyz fails without a background-worker heartbeat younger than this (geo.health.check_worker).
+READYZ_REQUIRE_WORKER = env.bool("READYZ_REQUIRE_WORKER", default=True)
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=60)
 REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5.0)
 # After a write the caller reads the primary for this long (cookie), so they see what they just did.
 REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=30)

@@ -15,3 +15,6 @@ WHITENOISE_USE_FINDERS = True
 # test turns routing on: other tests write in transactions that a standby never sees.
 REPLICA_ROUTING = False
 REPLICA_CHECK_SECONDS = 0
+# No background worker runs beside the test server (tests run jobs in-process): /readyz reports the
+# heartbeat without requiring it; tests/test_production.py turns the requirement on where it checks it.
+READYZ_REQUIRE_WORKER = False

@@ -21,8 +21,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection
 
+from geo.replicas import read_connection
 from reports.visibility import ViewerScope, VisibleRows, public_grid_metres, public_min_count
 
 from ..filters import MapFilters, rollup_where
@@ -155,7 +155,7 @@ SELECT a, b, n FROM cells WHERE shown ORDER BY a, b
 def shown_cells(query: CellQuery) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keys a, b and counts n (int64 arrays, in (a, b) order) of the cells of `query` the caller may
     see: at or above k, or every cell for full detail (the input of the hot spots)."""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(query.sql + _SHOWN_CELLS, query.params)
         columns = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
     return columns[:, 0], columns[:, 1], columns[:, 2]
@@ -185,6 +185,6 @@ def node_query(filters: MapFilters, scope: ViewerScope) -> tuple[str, dict]:
 
 def fetch_one(sql: str, params: dict):
     """The first column of the single row `sql` returns."""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
