@@ -88,7 +88,7 @@ class JusticeRequestForm(forms.Form):
         label=_("Días y horas en que le podemos contactar"), max_length=200, required=False
     )
     attachments = MultipleImageField(
-        label=_("Imágenes (opcional, hasta 3)"),
+        label=_("Imágenes (hasta 3)"),
         required=False,
         help_text=_("JPEG, PNG o WebP, p. ej. una citación o fotos. Se quitan los datos de ubicación."),
     )
