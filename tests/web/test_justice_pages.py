@@ -71,17 +71,19 @@ def test_search_text_is_escaped(client):
 
 
 def test_nearby_by_upz_lists_services_closest_first_with_phone_and_data_age(client, territory):
-    near = make_office("cai", POINT_01, name="CAI Cercano")
+    # Casas de justicia: no official file loads them, so the committed real directory (imported by
+    # the justice tests of the same session) cannot come between these two.
+    near = make_office("casa_justicia", POINT_01, name="Casa Cercana")
     near.phones = parse_phones("601 3808330 ext 104")
     near.save()
-    far = make_office("cai", POINT_02, name="CAI Lejano")
+    far = make_office("casa_justicia", POINT_02, name="Casa Lejana")
     far.data_year = 2017
     far.save()
     make_office("comisaria_familia", POINT_01, name="Comisaría Norte")
-    page = client.get("/cerca/", {"upz": "1", "tipo": "cai"})
+    page = client.get("/cerca/", {"upz": "1", "tipo": "casa_justicia"})
     html = page.content.decode()
     assert page.status_code == 200
-    assert html.index("CAI Cercano") < html.index("CAI Lejano")
+    assert html.index("Casa Cercana") < html.index("Casa Lejana")
     assert "Comisaría Norte" not in html  # only the kind asked for
     assert f'href="/servicios/{near.pk}/"' in html
     assert f'href="tel:{near.phones[0]["number"]}"' in html  # the parsed phone, dialable
@@ -92,9 +94,9 @@ def test_nearby_by_upz_lists_services_closest_first_with_phone_and_data_age(clie
 
 
 def test_nearby_by_coordinates_and_bad_input(client, territory):
-    make_office("cai", POINT_01, name="CAI Cercano")
-    ok = client.get("/cerca/", {"lat": "4.62", "lon": "-74.07"})
-    assert ok.status_code == 200 and "CAI Cercano" in ok.content.decode()
+    make_office("casa_justicia", POINT_01, name="Casa Cercana")
+    ok = client.get("/cerca/", {"lat": "4.62", "lon": "-74.07", "tipo": "casa_justicia"})
+    assert ok.status_code == 200 and "Casa Cercana" in ok.content.decode()
     bad = client.get("/cerca/", {"lat": "1e300", "lon": "-74.07"})
     assert bad.status_code == 400
     assert 'class="error' in bad.content.decode()
@@ -195,3 +197,12 @@ def test_request_and_tracking_never_in_public_pages(client, territory, private_r
     for url in ("/", "/que-hago/", "/cerca/?upz=1", "/que-hago/violencia_intrafamiliar/"):
         html = client.get(url).content.decode()
         assert "RELATO-SECRETO" not in html and "victima-secreta" not in html
+
+
+def test_api_categories_name_their_procedure(client, hurto):
+    from tests.reports.factories import make_category
+
+    make_category("sin_guia")
+    rows = {c["code"]: c for c in client.get("/api/categories/").json()}
+    assert rows["hurto"]["procedure"] == "hurto"  # data/categories.toml
+    assert rows["sin_guia"]["procedure"] is None
