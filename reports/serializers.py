@@ -27,6 +27,10 @@ LOCATION_HELP = (
 
 
 class CategorySerializer(serializers.ModelSerializer):
+    procedure = serializers.SerializerMethodField(
+        help_text="Código de la situación de la guía «¿Qué hago si…?» (/api/procedures/<code>/), o null."
+    )
+
     class Meta:
         model = Category
         fields = [
@@ -39,7 +43,15 @@ class CategorySerializer(serializers.ModelSerializer):
             "response_days",
             "description_es",
             "description_en",
+            "procedure",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_procedure(self, obj) -> str | None:
+        # The guide lives in justice (data/procedures.toml); imported here so reports loads without it.
+        from justice.procedures import category_procedures
+
+        return category_procedures().get(obj.code)
 
 
 class CategoryBriefSerializer(serializers.ModelSerializer):

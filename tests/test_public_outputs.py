@@ -380,16 +380,28 @@ PUBLIC_OUTPUTS: dict[str, Callable[[Plan], list[Fetch]]] = {
     "participation-accountability": lambda plan: [Fetch(reverse("participation-accountability"))],
     "participation-accountability-locality": _pages("participation-accountability-locality"),
     "participation-pulse": lambda plan: [Fetch(reverse("participation-pulse"))],
+    # the same directory and guide as citizen pages (issue 11)
+    "web-guide": lambda plan: [Fetch(reverse("web-guide")), Fetch(reverse("web-guide"), (("q", "ruido"),))],
+    "web-guide-detail": lambda plan: [Fetch(reverse("web-guide-detail", kwargs={"code": "rina"}))],
+    "web-nearby": lambda plan: [
+        Fetch(reverse("web-nearby")),
+        *(
+            Fetch(reverse("web-nearby"), (("lat", f"{lat:.6f}"), ("lon", f"{lon:.6f}"), ("tipo", kind)))
+            for lon, lat in [at(0, 0)]
+            for kind in ("", "cai")
+        ),
+    ],
+    "web-service": lambda plan: _service_detail("web-service"),
 }
 
 
-def _service_detail() -> list[Fetch]:
+def _service_detail(name: str = "service-detail") -> list[Fetch]:
     from justice.models import ServicePoint
 
     first = ServicePoint.objects.current().order_by("pk").first()
     if first is None:
-        return [Fetch(reverse("service-detail", kwargs={"pk": 999999}), statuses=(404,))]
-    return [Fetch(reverse("service-detail", kwargs={"pk": first.pk}))]
+        return [Fetch(reverse(name, kwargs={"pk": 999999}), statuses=(404,))]
+    return [Fetch(reverse(name, kwargs={"pk": first.pk}))]
 
 
 @dataclass(frozen=True)
@@ -454,6 +466,21 @@ EXEMPT: dict[str, Exempt] = {
         "the app shell's service worker script", _probe("web-service-worker", (200,))
     ),
     "web-manifest": Exempt("the web app manifest", _probe("web-manifest", (200,))),
+    "web-justice-request": Exempt(
+        "the virtual justice request form (a private request; no database data on GET)",
+        _probe("web-justice-request", (200,)),
+    ),
+    "web-justice-done": Exempt(
+        "the requester's page behind the justice tracking code (bearer secret)",
+        _probe("web-justice-done", (404,), code="JZZZZZZZZZZ"),
+    ),
+    "web-justice-follow": Exempt(
+        "justice tracking-code form; no database data", _probe("web-justice-follow", (200,))
+    ),
+    "web-justice-track": Exempt(
+        "a justice request's status behind its tracking code (never the narrative)",
+        _probe("web-justice-track", (404,), code="JZZZZZZZZZZ"),
+    ),
     "schema": Exempt("OpenAPI description; no database data", _probe("schema", (200,))),
     "api-docs": Exempt("interactive docs page; no database data", _probe("api-docs", (200,))),
     "admin-login": Exempt(

@@ -24,6 +24,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from justice.procedures import procedure_search
 from reports import selectors as report_selectors
 from reports import services as report_services
 from reports import visibility
@@ -212,7 +213,8 @@ def report_done(request, code):
     report = report_selectors.report_by_tracking_code(code=code)
     if report is None:
         raise Http404(_("No existe un reporte con ese código de seguimiento."))
-    return render(request, "web/report_done.html", {"report": report})
+    procedure = next(iter(procedure_search(category=report.category.code)), None)
+    return render(request, "web/report_done.html", {"report": report, "procedure": procedure})
 
 
 def follow_search(request):
