@@ -17,39 +17,20 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from maps.rendering import NO_DATA, PALETTE
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.browser_support import need as _need
 
 # django_db: pytest-django sets up (and points the connections at) the test database only when some
 # selected test asks for a database; without it, running this file alone would use the dev database.
 pytestmark = [pytest.mark.realdata, pytest.mark.django_db]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCALITY = "08"  # Kennedy: many UPZ and the most demo reports
-
-
-def _need(condition: bool, message: str) -> None:
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -87,28 +68,6 @@ def demo_city(real_territory, bogota_data_dir, django_db_blocker):
         assert connection.settings_dict["NAME"] == name
         demo_remove()
         Category.objects.exclude(pk__in=categories_before).delete()
-
-
-@contextmanager
-def serving(django_db_blocker):
-    """The project's WSGI app on 127.0.0.1:<free port>, one thread per request, test database."""
-    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-    from django.core.wsgi import get_wsgi_application
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler)
-    httpd.set_app(get_wsgi_application())
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    with django_db_blocker.unblock():
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
 
 
 class Watch:

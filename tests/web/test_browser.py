@@ -12,27 +12,17 @@ from __future__ import annotations
 
 import io
 import os
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings as django_settings
 
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.browser_support import need as _need
+
 pytestmark = [pytest.mark.realdata, pytest.mark.django_db]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = Path(django_settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path(
     os.environ.get("BROWSER_SCREENSHOT_DIR")
@@ -44,36 +34,6 @@ KENNEDY = (-74.1525, 4.6270)  # Kennedy Central (locality 08)
 SUBA = (-74.0836, 4.7415)  # Suba (locality 11)
 SENSITIVE_AT = (-74.0700, 4.6450)
 MARKER = "prueba-navegador"
-
-
-def _need(condition: bool, message: str) -> None:
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@contextmanager
-def serving(django_db_blocker):
-    """The project's WSGI app on 127.0.0.1:<free port>, one thread per request, test database."""
-    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-    from django.core.wsgi import get_wsgi_application
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler)
-    httpd.set_app(get_wsgi_application())
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    with django_db_blocker.unblock():
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connections
 
-from tests.web.test_browser import AXE, CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, Session, _need, serving
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.browser_support import need as _need
+from tests.web.test_browser import AXE, DESKTOP, PHONE, Session
 
 pytestmark = [pytest.mark.realdata, pytest.mark.django_db]
 
