@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,37 @@ def serving(django_db_blocker):
         finally:
             httpd.shutdown()
             httpd.server_close()
+
+
+@contextmanager
+def browser_and_server(django_db_blocker, *, shots: Path, axe: Path):
+    """(Chromium, base URL) for a module of page tests: Playwright's Chromium and `serving`.
+
+    The basemap setting is emptied (nothing may leave 127.0.0.1), and Django's async-unsafe guard is
+    lifted: Playwright's sync API keeps an event loop on this thread, and the tests' ORM calls are
+    ordinary blocking calls between browser steps (Playwright's documented setting for Django).
+    """
+    from django.conf import settings
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need(False, "Falta playwright: .venv/bin/pip install -e '.[dev]'")
+    need(Path(CHROMIUM).exists(), f"Falta Chromium en {CHROMIUM}: apt-get install chromium")
+    need(axe.exists(), "Falta axe-core: npm ci")
+    shots.mkdir(parents=True, exist_ok=True)
+    old_async = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    old_basemap = settings.BASEMAP_URL
+    settings.BASEMAP_URL = ""
+    with serving(django_db_blocker) as base, sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium, base
+        finally:
+            chromium.close()
+            settings.BASEMAP_URL = old_basemap
+            if old_async is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = old_async

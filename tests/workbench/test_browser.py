@@ -21,8 +21,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connections
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, serving
-from tests.browser_support import need as _need
+from tests.browser_support import browser_and_server
 from tests.web.test_browser import AXE, DESKTOP, PHONE, Session
 
 pytestmark = [pytest.mark.realdata, pytest.mark.django_db]
@@ -125,28 +124,8 @@ def office(real_territory, django_db_blocker):
 
 @pytest.fixture(scope="module")
 def browser(office, django_db_blocker):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need(False, "Falta playwright: .venv/bin/pip install -e '.[dev]'")
-    _need(Path(CHROMIUM).exists(), f"Falta Chromium en {CHROMIUM}: apt-get install chromium")
-    _need(AXE.exists(), "Falta axe-core: npm ci")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    old_async = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    old_basemap = django_settings.BASEMAP_URL
-    django_settings.BASEMAP_URL = ""  # nothing may leave 127.0.0.1
-    with serving(django_db_blocker) as base, sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium, base
-        finally:
-            chromium.close()
-            django_settings.BASEMAP_URL = old_basemap
-            if old_async is None:
-                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-            else:
-                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = old_async
+    with browser_and_server(django_db_blocker, shots=SHOTS, axe=AXE) as found:
+        yield found
 
 
 def _run_jobs_beside_playwright(jobs) -> None:
