@@ -5,7 +5,7 @@ Points are EPSG:4326; distances are metres on the WGS 84 spheroid.
 
 from django.contrib.gis.geos import Point
 
-from .models import PoliceQuadrant, ServicePoint
+from .models import JusticeRequest, PoliceQuadrant, ServicePoint
 
 # Lower bound of the metres in one degree, in any direction, inside Bogotá's extent (lat 3.7°–4.9°):
 # a degree of meridian is ≈110,575 m there and a degree of parallel 111,320·cos φ ≥ 110,900 m. Any
@@ -68,5 +68,17 @@ def quadrant_at(*, point: Point) -> PoliceQuadrant | None:
         .select_related("station", "cai")
         .defer("geom")
         .order_by("code")
+        .first()
+    )
+
+
+def justice_request_by_code(*, code: str) -> JusticeRequest | None:
+    """The justice request behind a tracking code (case-insensitive), with its office, locality and
+    history loaded for the requester's view; None when no request has that code."""
+    return (
+        JusticeRequest.objects.select_related("locality", "office")
+        .defer("locality__geom")
+        .prefetch_related("history")
+        .filter(tracking_code=code.upper())
         .first()
     )

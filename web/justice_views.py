@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from geo.spatial import make_point
 from justice import selectors as justice_selectors
 from justice.api.requests import JusticeRequestThrottle
-from justice.models import JusticeRequest, ServiceKind, ServicePoint
+from justice.models import ServiceKind, ServicePoint
 from justice.parsing import is_open
 from justice.procedures import procedure_get, procedure_search
 from justice.services import justice_request_create
@@ -174,20 +174,10 @@ def request_new(request):
     return render(request, "web/justice/request.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _request_by_code(code: str) -> JusticeRequest | None:
-    return (
-        JusticeRequest.objects.select_related("locality", "office")
-        .defer("locality__geom")
-        .prefetch_related("history")
-        .filter(tracking_code=code.upper())
-        .first()
-    )
-
-
 def request_done(request, code):
     if wait := _track_wait(request):
         return _too_many(request, wait)
-    found = _request_by_code(code)
+    found = justice_selectors.justice_request_by_code(code=code)
     if found is None:
         raise Http404(_("No existe una solicitud con ese código."))
     return render(request, "web/justice/request_done.html", {"jr": found})
@@ -199,7 +189,7 @@ def request_track_search(request):
         if wait := _track_wait(request):
             return _too_many(request, wait)
         code = form.cleaned_data["code"]
-        if _request_by_code(code) is not None:
+        if justice_selectors.justice_request_by_code(code=code) is not None:
             return redirect("web-justice-track", code=code)
         form.add_error(
             "code", _("No encontramos una solicitud con ese código. Revise la J y los 10 caracteres.")
@@ -212,7 +202,7 @@ def request_track_search(request):
 def request_track(request, code):
     if wait := _track_wait(request):
         return _too_many(request, wait)
-    found = _request_by_code(code)
+    found = justice_selectors.justice_request_by_code(code=code)
     if found is None:
         raise Http404(_("No existe una solicitud con ese código."))
     steps = sorted(found.history.all(), key=lambda s: (s.created_at, s.pk))

@@ -21,7 +21,7 @@ from localities.selectors import locate_point
 from reports.api.common import AUTHENTICATION
 from reports.throttles import ThrottleMessageMixin, TrackThrottle
 
-from ..models import JusticeRequest
+from ..selectors import justice_request_by_code
 from ..serializers import JusticeRequestInputSerializer, JusticeRequestTrackSerializer
 from ..services import justice_request_create
 from .directory import TAG, VALIDATION_ERROR
@@ -129,13 +129,7 @@ class JusticeRequestTrackView(ThrottleMessageMixin, APIView):
         },
     )
     def get(self, request, tracking_code: str):
-        found = (
-            JusticeRequest.objects.select_related("locality", "office")
-            .defer("locality__geom")
-            .prefetch_related("history")
-            .filter(tracking_code=tracking_code.upper())
-            .first()
-        )
+        found = justice_request_by_code(code=tracking_code)
         if found is None:
             raise Http404("No hay ninguna solicitud con ese código. Revise que lo haya copiado completo.")
         return Response(JusticeRequestTrackSerializer(found).data)
