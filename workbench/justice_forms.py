@@ -105,7 +105,8 @@ class JusticeReferForm(forms.Form):
     )
 
     def __init__(self, data=None, *, offices=None):
-        super().__init__(data)
+        # Ids of their own: the page has the step form's `note` too, and an id appears once per page.
+        super().__init__(data, auto_id="refer_%s")
         if offices is not None:
             self.fields["office"].queryset = offices
 
@@ -127,3 +128,6 @@ class JusticeNoteForm(forms.Form):
         help_text=_("Solo la ve el personal de la oficina; no se envía a la persona."),
         error_messages={"required": _("Escriba la nota.")},
     )
+
+    def __init__(self, data=None):
+        super().__init__(data, auto_id="note_%s")

@@ -23,6 +23,7 @@ from justice import access
 from justice import selectors as justice_selectors
 from justice import services as justice_services
 from justice.models import AccessKind
+from justice.procedures import procedure_get, procedure_localized
 
 from .justice_forms import ALL, JusticeFilterForm, JusticeNoteForm, JusticeReferForm, JusticeStepForm
 from .views import staff_required
@@ -58,8 +59,10 @@ def justice_list(request):
 
 def _detail_context(request, found, **forms) -> dict:
     offices = justice_selectors.justice_referral_offices()
+    situation = procedure_get(found.situation) if found.situation else None
     return {
         "jr": found,
+        "situation": procedure_localized(situation) if situation else None,
         "steps": sorted(found.history.all(), key=lambda s: (s.created_at, s.pk)),
         "step_form": forms.get("step") or JusticeStepForm(current=found.status),
         "refer_form": forms.get("refer") or JusticeReferForm(offices=offices),

@@ -221,3 +221,13 @@ def test_attachments_download_only_for_the_office_and_are_recorded(offices, user
     assert browser_for(users["analyst"]).get(url).status_code == 404
     assert browser_for(None).get(url).status_code == 302
     assert browser_for(users["staff_01"]).get(f"{LIST}{request.pk}/adjuntos/999999/").status_code == 404
+
+
+def test_the_office_pages_in_english(offices, users, settings):
+    request = make_request("01")
+    staff = browser_for(users["staff_01"])
+    staff.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    listed = staff.get(LIST).content.decode()
+    assert "Justice requests" in listed and "Solicitudes de justicia" not in listed
+    detail = staff.get(f"{LIST}{request.pk}/").content.decode()
+    assert "Refer to another office" in detail and "Internal notes" in detail
