@@ -230,7 +230,7 @@ class JusticeRequest(models.Model):
 
     Never public, in any form. `narrative`, `parties`, `contact_name`, `contact_email` and
     `contact_phone` are Fernet-encrypted in the database; only staff of the receiving locality
-    (and admins) read them, through the staff API.
+    (and admins) read them, in the workbench (/gestion/justicia/) or the staff API, and each read is recorded.
     """
 
     tracking_code = models.CharField(
