@@ -57,7 +57,7 @@ def justice_list(request):
     return render(request, "workbench/justice/list.html", context)
 
 
-def _detail_context(request, found, **forms) -> dict:
+def _detail_context(found, **forms) -> dict:
     offices = justice_selectors.justice_referral_offices()
     situation = procedure_get(found.situation) if found.situation else None
     return {
@@ -68,7 +68,6 @@ def _detail_context(request, found, **forms) -> dict:
         "refer_form": forms.get("refer") or JusticeReferForm(offices=offices),
         "note_form": forms.get("note") or JusticeNoteForm(),
         "can_refer": "remitida" in justice_services.TRANSITIONS.get(found.status, set()),
-        "response_days": justice_selectors.RESPONSE_DAYS,
     }
 
 
@@ -85,7 +84,7 @@ def _open(request, pk):
 def justice_detail(request, pk):
     """One request in full (decrypted): the access is recorded."""
     found = _open(request, pk)
-    return render(request, "workbench/justice/detail.html", _detail_context(request, found))
+    return render(request, "workbench/justice/detail.html", _detail_context(found))
 
 
 def _action(request, pk, form_name, make_form, act):
@@ -110,7 +109,7 @@ def _action(request, pk, form_name, make_form, act):
     return render(
         request,
         "workbench/justice/detail.html",
-        _detail_context(request, found, **{form_name: form}),
+        _detail_context(found, **{form_name: form}),
         status=400,
     )
 
