@@ -1,5 +1,6 @@
 """Admin of the service directory (map widget from django-leaflet, no CDN) and a minimal, private view of
-justice requests for superusers (the receiving offices use the staff API).
+justice requests for superusers (the receiving offices use /gestion/justicia/ and the staff API), with
+the read-only trail of who opened each request and the outbox of the citizens' e-mails.
 
 The form is how the Secretariat adds or corrects casas de justicia, unidades de mediación and
 alcaldías locales by hand; `manage.py import_services_csv` loads many at once.
@@ -8,7 +9,14 @@ alcaldías locales by hand; `manage.py import_services_csv` loads many at once.
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdminMixin
 
-from .models import DirectoryImport, JusticeRequest, PoliceQuadrant, ServicePoint
+from .models import (
+    DirectoryImport,
+    JusticeNotification,
+    JusticeRequest,
+    JusticeRequestAccess,
+    PoliceQuadrant,
+    ServicePoint,
+)
 from .services import service_point_save
 
 
@@ -85,3 +93,38 @@ class JusticeRequestAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+class _SuperuserReadOnly(admin.ModelAdmin):
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JusticeRequestAccess)
+class JusticeRequestAccessAdmin(_SuperuserReadOnly):
+    """Who opened which request's decrypted content, and when (the audit trail)."""
+
+    list_display = ["at", "username", "kind", "request"]
+    list_filter = ["kind"]
+    search_fields = ["username", "request__tracking_code"]
+    date_hierarchy = "at"
+
+
+@admin.register(JusticeNotification)
+class JusticeNotificationAdmin(_SuperuserReadOnly):
+    """The outbox of e-mails to citizens about their requests: pending, sent, why one failed."""
+
+    list_display = ["id", "change", "state", "attempts", "created_at", "sent_at"]
+    list_filter = ["state"]

@@ -230,7 +230,7 @@ class JusticeRequest(models.Model):
 
     Never public, in any form. `narrative`, `parties`, `contact_name`, `contact_email` and
     `contact_phone` are Fernet-encrypted in the database; only staff of the receiving locality
-    (and admins) read them, through the staff API.
+    (and admins) read them, in the workbench (/gestion/justicia/) or the staff API, and each read is recorded.
     """
 
     tracking_code = models.CharField(
@@ -328,3 +328,76 @@ class JusticeAttachment(models.Model):
 
     def __str__(self):
         return self.file.name
+
+
+class JusticeRequestNote(models.Model):
+    """An internal note of the receiving office on a request: never shown to the citizen, encrypted."""
+
+    request = models.ForeignKey(JusticeRequest, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    body = EncryptedTextField(_("nota"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nota interna de solicitud")
+        verbose_name_plural = _("notas internas de solicitudes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.request_id}: nota {self.pk}"
+
+
+class AccessKind(models.TextChoices):
+    PAGE = "page", _("Página de la solicitud (gestión)")
+    API = "api", _("API de funcionarios")
+    ATTACHMENT = "attachment", _("Adjunto")
+
+
+class JusticeRequestAccess(models.Model):
+    """Who read a request's decrypted content (narrative, parties, contact, attachments), and when.
+
+    Written by justice.services.justice_request_open for every staff read; kept even if the user is
+    deleted (the username is copied) so the trail survives."""
+
+    request = models.ForeignKey(JusticeRequest, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    username = models.CharField(_("usuario"), max_length=150)
+    kind = models.CharField(_("acceso"), max_length=12, choices=AccessKind.choices)
+    at = models.DateTimeField(_("cuándo"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("acceso a una solicitud")
+        verbose_name_plural = _("accesos a solicitudes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.username} · {self.get_kind_display()} · {self.request_id}"
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", _("Pendiente")
+    SENT = "sent", _("Enviada")
+    SKIPPED = "skipped", _("Omitida")
+
+
+class JusticeNotification(models.Model):
+    """The outbox row of the e-mail telling the citizen about one step of their request (received,
+    appointment, any other status). One per step (`change` is unique), so a step is never e-mailed twice;
+    a background job (justice.tasks) sends it."""
+
+    change = models.OneToOneField(JusticeRequestChange, on_delete=models.CASCADE, related_name="notification")
+    state = models.CharField(
+        _("estado"), max_length=10, choices=NotificationState.choices, default=NotificationState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("intentos"), default=0)
+    last_error = models.TextField(_("último error"), blank=True)
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("enviada"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("correo de solicitud de justicia")
+        verbose_name_plural = _("correos de solicitudes de justicia")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.change} ({self.get_state_display()})"

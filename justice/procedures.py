@@ -2,7 +2,8 @@
 and link report categories (data/categories.toml `procedure`) to their procedure.
 
 The guide is small and changes with a commit, so it is read from the file (once per process) rather
-than stored in the database.
+than stored in the database. Every text is written in Spanish (`*_es`) and English (`*_en`); the pages and
+the API serve the active language (`procedure_localized`), Spanish when the language is not English.
 """
 
 import tomllib
@@ -10,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import translation
 
 from reports.models import Entity
 
@@ -23,11 +25,14 @@ REQUIRED = (
     "title_es",
     "title_en",
     "summary_es",
+    "summary_en",
     "life_risk",
     "emergency",
     "institutions",
     "steps_es",
+    "steps_en",
     "bring_es",
+    "bring_en",
     "online",
     "sources",
 )
@@ -50,6 +55,7 @@ def _check(entry: dict, label: str) -> None:
         )
     if not entry["steps_es"] or not entry["sources"]:
         raise ProcedureFileError(f"Trámite {label}: necesita al menos un paso y una fuente citada.")
+    _check_english(entry, label)
     for source in entry["sources"]:
         if not source.get("title") or not str(source.get("url", "")).startswith(("http://", "https://")):
             raise ProcedureFileError(f"Trámite {label}: cada fuente necesita title y una url http(s).")
@@ -63,6 +69,30 @@ def _check(entry: dict, label: str) -> None:
     attention = entry.get("attention")
     if attention and attention not in Attention.values:
         raise ProcedureFileError(f"Trámite {label}: attention «{attention}» no es una atención conocida.")
+
+
+def _check_english(entry: dict, label: str) -> None:
+    """Every Spanish text has its English text: same number of steps and things to bring, a role per
+    institution, a name per emergency number, the online note when there is one."""
+    missing = [
+        key
+        for key in ("title_en", "summary_en")
+        if not isinstance(entry.get(key), str) or not entry[key].strip()
+    ]
+    for key in ("steps", "bring"):
+        english = entry.get(f"{key}_en")
+        if not isinstance(english, list) or len(english) != len(entry[f"{key}_es"]) or not all(english):
+            missing.append(f"{key}_en")
+    if entry.get("online_how_es") and not entry.get("online_how_en"):
+        missing.append("online_how_en")
+    if any(not i.get("role_en") for i in entry["institutions"] if i.get("role_es")):
+        missing.append("institutions.role_en")
+    if any(not e.get("name_en") for e in entry["emergency"] if e.get("name_es")):
+        missing.append("emergency.name_en")
+    if missing:
+        raise ProcedureFileError(
+            f"Trámite {label}: falta el texto en inglés de {', '.join(missing)} (mismos hechos que en español)."
+        )
 
 
 @cache
@@ -100,8 +130,8 @@ def _score(entry: dict, words: list[str]) -> int:
     """0 when a word is missing; otherwise higher when the words are in the title or keywords (3) than
     in the summary (2) or only in the steps (1)."""
     title = fold(" ".join([entry["title_es"], entry["title_en"], *entry.get("keywords", [])]))
-    summary = fold(entry["summary_es"])
-    steps = fold(" ".join(entry["steps_es"]))
+    summary = fold(" ".join([entry["summary_es"], entry["summary_en"]]))
+    steps = fold(" ".join([*entry["steps_es"], *entry["steps_en"]]))
     score = 0
     for word in words:
         weight = 3 if word in title else 2 if word in summary else 1 if word in steps else 0
@@ -133,3 +163,27 @@ def procedure_get(code: str) -> dict | None:
 def procedure_categories(code: str) -> list[str]:
     """Report category codes that link to procedure `code`."""
     return sorted(category for category, procedure in category_procedures().items() if procedure == code)
+
+
+def _language(language: str | None) -> str:
+    """'en' when `language` (default: the active one) is English, else 'es' (the fallback)."""
+    language = language or translation.get_language() or "es"
+    return "en" if language.lower().startswith("en") else "es"
+
+
+def procedure_localized(entry: dict, language: str | None = None) -> dict:
+    """`entry` with its texts in `language` (default: the active language; Spanish unless English) under
+    language-neutral keys: title, summary, steps, bring, online_how, and role / name inside institutions
+    and emergency. The `*_es` and `*_en` keys are kept; `language` says which was chosen."""
+    lang = _language(language)
+    return {
+        **entry,
+        "language": lang,
+        "title": entry[f"title_{lang}"],
+        "summary": entry[f"summary_{lang}"],
+        "steps": entry[f"steps_{lang}"],
+        "bring": entry[f"bring_{lang}"],
+        "online_how": entry.get(f"online_how_{lang}", ""),
+        "institutions": [{**i, "role": i.get(f"role_{lang}", "")} for i in entry["institutions"]],
+        "emergency": [{**e, "name": e.get(f"name_{lang}", "")} for e in entry["emergency"]],
+    }

@@ -3,9 +3,14 @@
 Points are EPSG:4326; distances are metres on the WGS 84 spheroid.
 """
 
-from django.contrib.gis.geos import Point
+from datetime import datetime, timedelta
 
-from .models import JusticeRequest, PoliceQuadrant, ServicePoint
+from django.contrib.gis.geos import Point
+from django.db.models import BooleanField, Case, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from . import access
+from .models import FINAL_STATUSES, JusticeRequest, PoliceQuadrant, RequestStatus, ServicePoint
 
 # Lower bound of the metres in one degree, in any direction, inside Bogotá's extent (lat 3.7°–4.9°):
 # a degree of meridian is ≈110,575 m there and a degree of parallel 111,320·cos φ ≥ 110,900 m. Any
@@ -81,4 +86,70 @@ def justice_request_by_code(*, code: str) -> JusticeRequest | None:
         .prefetch_related("history")
         .filter(tracking_code=code.upper())
         .first()
+    )
+
+
+# A request waiting for the office (recibida, asignada) is due this many days after it was filed: the
+# term of Ley 1755 de 2015, art. 14, for answering a petition is 15 days (business days; calendar days
+# here, the stricter reading). A scheduled appointment is due at its date.
+RESPONSE_DAYS = 15
+OPEN_STATUSES = [s for s in RequestStatus.values if s not in FINAL_STATUSES]
+
+
+def justice_requests_for_staff(
+    *, user, statuses: list[str] | None = None, now: datetime | None = None
+) -> QuerySet:
+    """The requests `user` may handle (justice.access: their localities', all for an admin) in one of
+    `statuses` (all when None), annotated with `deadline` (UTC) and `overdue` at `now`; overdue
+    first, then by deadline, then oldest first. Encrypted fields are deferred: a list never decrypts."""
+    now = now or timezone.now()
+    queryset = access.requests_visible_to(user)
+    if statuses is not None:
+        queryset = queryset.filter(status__in=statuses)
+    deadline = Case(
+        When(status=RequestStatus.APPOINTMENT, then=F("appointment_at")),
+        When(
+            status__in=[RequestStatus.RECEIVED, RequestStatus.ASSIGNED],
+            then=ExpressionWrapper(
+                F("created_at") + Value(timedelta(days=RESPONSE_DAYS)), output_field=DateTimeField()
+            ),
+        ),
+        default=None,
+        output_field=DateTimeField(),
+    )
+    return (
+        queryset.select_related("locality", "office")
+        .defer("locality__geom", "narrative", "parties", "contact_name", "contact_email", "contact_phone")
+        .annotate(deadline=deadline)
+        .annotate(
+            overdue=Case(
+                When(Q(deadline__lt=now), then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+        .order_by("-overdue", F("deadline").asc(nulls_last=True), "created_at", "pk")
+    )
+
+
+def justice_request_for_staff(*, user, pk: int) -> JusticeRequest | None:
+    """One request in full for the staff who may handle it (history, attachments and notes loaded), or
+    None when it does not exist or belongs to another locality (callers answer 404 either way)."""
+    return (
+        access.requests_visible_to(user)
+        .select_related("locality", "office", "requester")
+        .defer("locality__geom")
+        .prefetch_related("history__actor", "attachments", "notes__author")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def justice_referral_offices() -> QuerySet:
+    """Current offices a request can be referred to (justice offices, not CAI or police stations),
+    by locality code and name; the locality polygon is not loaded."""
+    return (
+        ServicePoint.objects.current()
+        .exclude(kind__in=["cai", "estacion_policia"])
+        .select_related("locality")
+        .defer("locality__geom")
+        .order_by("locality__code", "kind", "name", "pk")
     )

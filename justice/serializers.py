@@ -164,6 +164,7 @@ class QuadrantSerializer(serializers.Serializer):
 
 class EmergencyNumberSerializer(serializers.Serializer):
     number = serializers.CharField()
+    name = serializers.CharField(help_text="Nombre en el idioma de la respuesta (`language`).")
     name_es = serializers.CharField()
 
 
@@ -171,6 +172,7 @@ class InstitutionSerializer(serializers.Serializer):
     entity = serializers.CharField(
         help_text="Tipo de entidad (reports Entity) o tipo de servicio del directorio."
     )
+    role = serializers.CharField(help_text="Papel en el idioma de la respuesta (`language`).")
     role_es = serializers.CharField()
     service_kind = serializers.CharField(
         required=False, help_text="Tipo para buscar la oficina más cercana en /api/services/nearest/?kind=…"
@@ -183,9 +185,19 @@ class SourceSerializer(serializers.Serializer):
 
 
 class ProcedureSerializer(serializers.Serializer):
-    """One situation of the guide: emergency numbers first where life is at risk, who handles it, steps."""
+    """One situation of the guide: emergency numbers first where life is at risk, who handles it, steps.
+
+    `title`, `summary`, `steps`, `bring`, `online_how` (and `name`, `role` inside) are in `language`: the
+    request's language (Accept-Language or the site's language switch), English or Spanish (the default).
+    The Spanish texts stay in the `*_es` fields whatever the language."""
 
     code = serializers.CharField()
+    language = serializers.ChoiceField(choices=["es", "en"], help_text="Idioma de los textos sin sufijo.")
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    steps = serializers.ListField(child=serializers.CharField())
+    bring = serializers.ListField(child=serializers.CharField())
+    online_how = serializers.CharField(allow_blank=True)
     title_es = serializers.CharField()
     title_en = serializers.CharField()
     summary_es = serializers.CharField()

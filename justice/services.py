@@ -1,17 +1,20 @@
 """Writes on virtual justice requests: creation (with routing and attachments) and the staff workflow.
 
-Every function is keyword-only, atomic and named `<entity>_<action>`. Points are EPSG:4326. The
-citizen is e-mailed through Django's mail API after the transaction commits (never for a rolled-back
-write); a mail failure is logged and does not undo the request.
+Every function is keyword-only, atomic and named `<entity>_<action>`. Points are EPSG:4326. Each step
+that the citizen is told about (received, appointment, any other status) puts one row in the outbox
+(JusticeNotification) inside the step's transaction; a background job (justice.tasks) sends it after
+commit, never twice, and the e-mail carries only the code, the status, the appointment and a link.
+Every staff read of a request's decrypted content is recorded (justice_request_open).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from localities.models import Locality
@@ -20,13 +23,17 @@ from reports.photos import photo_clean
 
 from . import access
 from .models import (
-    FINAL_STATUSES,
+    AccessKind,
     Attention,
     ContactChannel,
     Dataset,
     JusticeAttachment,
+    JusticeNotification,
     JusticeRequest,
+    JusticeRequestAccess,
     JusticeRequestChange,
+    JusticeRequestNote,
+    NotificationState,
     RequestStatus,
     ServiceKind,
     ServicePoint,
@@ -35,6 +42,7 @@ from .parsing import parse_phones, parse_schedule
 from .procedures import procedure_get
 
 S = RequestStatus
+log = logging.getLogger(__name__)
 MAX_ATTACHMENTS = 3
 NARRATIVE_MAX = 4000
 PARTIES_MAX = 2000
@@ -83,24 +91,17 @@ def _clean(text: str, limit: int, field: str, *, required: bool = False) -> str:
     return text
 
 
-def _notify(request: JusticeRequest, subject: str, lines: list[str]) -> None:
-    """E-mail the citizen after commit, when they gave an address (logged, never raised, on failure)."""
-    address = request.contact_email
-    if not address:
-        return
-    body = "\n".join(
-        [
-            *lines,
-            "",
-            f"Código de seguimiento: {request.tracking_code}",
-            "Consulte el estado con este código en Convive Bogotá. No responda a este correo.",
-            "Si su vida corre peligro, llame a la Línea 123.",
-        ]
-    )
-    transaction.on_commit(
-        lambda: send_mail(f"[Convive Bogotá] {subject}", body, None, [address], fail_silently=False),
-        robust=True,
-    )
+def _notify(change: JusticeRequestChange) -> JusticeNotification | None:
+    """Put the citizen's e-mail about `change` in the outbox (inside the caller's transaction) and have
+    it sent once that transaction commits; nothing when the citizen left no e-mail address."""
+    if not change.request.contact_email:
+        return None
+    notification = JusticeNotification.objects.create(change=change)
+    pk = notification.pk
+    # robust: a failed deferral is logged, not raised at a caller whose write committed; the periodic
+    # sweep (justice.tasks.requeue_pending) defers the row again.
+    transaction.on_commit(lambda: justice_notification_enqueue(notification_id=pk), robust=True)
+    return notification
 
 
 @transaction.atomic
@@ -153,7 +154,7 @@ def justice_request_create(
         requester=requester if requester is not None and requester.is_authenticated else None,
         consent_at=timezone.now(),
     )
-    JusticeRequestChange.objects.create(request=request, from_status="", to_status=S.RECEIVED)
+    received = JusticeRequestChange.objects.create(request=request, from_status="", to_status=S.RECEIVED)
     for upload in attachments:
         try:
             clean = photo_clean(upload)
@@ -164,15 +165,7 @@ def justice_request_create(
         )
         attachment.file.save(clean.content.name, clean.content, save=False)
         attachment.save()
-    office = request.office.name if request.office else f"la Alcaldía Local de {locality.name}"
-    _notify(
-        request,
-        "Recibimos su solicitud",
-        [
-            f"Recibimos su solicitud de {request.get_attention_display().lower()}.",
-            f"La atenderá {office}. Le contactaremos por {request.get_preferred_channel_display().lower()}.",
-        ],
-    )
+    _notify(received)
     return request
 
 
@@ -191,13 +184,22 @@ def justice_request_transition(
     appointment_place: str = "",
     appointment_link: str = "",
     referred_to: str = "",
-    office: ServicePoint | None = None,
+    office_id: int | None = None,
 ) -> JusticeRequest:
     """Move `request` along recibida → asignada → cita programada → atendida | remitida | cerrada.
 
     Only staff of the request's locality (or an admin) may do it. A cita programada needs a future
-    date and a place or a virtual link; remitida needs the receiving entity. Every step is kept.
+    date and a place or a virtual link; remitida needs the receiving entity (`referred_to`, or the
+    current directory office `office_id`, whose name and address are then used). `office_id` on any
+    other step reassigns the receiving office. Every step is kept and e-mailed to the citizen.
     """
+    office = None
+    if office_id is not None:
+        office = ServicePoint.objects.current().filter(pk=office_id).first()
+        if office is None:
+            raise ValidationError({"office": "No existe ese punto de servicio vigente."})
+        if to_status == S.REFERRED and not referred_to.strip():
+            referred_to = f"{office.name} ({office.address})" if office.address else office.name
     if not access.can_handle_request(actor, request):
         raise PermissionDenied("Solo el personal de la localidad de la solicitud puede cambiar su estado.")
     request = JusticeRequest.objects.select_for_update().get(pk=request.pk)
@@ -218,7 +220,7 @@ def justice_request_transition(
     if errors:
         raise ValidationError(errors)
     request.status = to_status
-    if office is not None:
+    if office is not None and to_status != S.REFERRED:
         request.office = office
     if to_status == S.APPOINTMENT:
         request.appointment_at = appointment_at
@@ -227,27 +229,103 @@ def justice_request_transition(
     if to_status == S.REFERRED:
         request.referred_to = referred_to.strip()
     request.save()
-    JusticeRequestChange.objects.create(
+    change = JusticeRequestChange.objects.create(
         request=request,
         from_status=current,
         to_status=to_status,
         actor=actor,
         note=_clean(note, 2000, "note"),
     )
-    lines = [f"Su solicitud pasó a: {_label(to_status)}."]
-    if to_status == S.APPOINTMENT:
-        local = timezone.localtime(appointment_at)
-        lines.append(f"Cita: {local:%Y-%m-%d a las %H:%M} (hora de Bogotá).")
-        if request.appointment_place:
-            lines.append(f"Lugar: {request.appointment_place}.")
-        if request.appointment_link:
-            lines.append(f"Enlace de la cita virtual: {request.appointment_link}")
-    if to_status == S.REFERRED:
-        lines.append(f"Fue remitida a: {request.referred_to}.")
-    if to_status in FINAL_STATUSES:
-        lines.append("Si necesita algo más, puede iniciar una nueva solicitud.")
-    _notify(request, f"Su solicitud: {_label(to_status)}", lines)
+    _notify(change)
     return request
+
+
+def justice_request_open(*, request: JusticeRequest, user, kind: str = AccessKind.PAGE) -> JusticeRequest:
+    """Record that `user` read `request`'s decrypted content (narrative, parties, contact or an
+    attachment) now. Callers have already checked access (justice.access); refused otherwise."""
+    if not access.can_handle_request(user, request):
+        raise PermissionDenied("Solo el personal de la localidad de la solicitud puede abrirla.")
+    JusticeRequestAccess.objects.create(request=request, user=user, username=user.get_username(), kind=kind)
+    return request
+
+
+@transaction.atomic
+def justice_request_note_add(*, request: JusticeRequest, author, body: str) -> JusticeRequestNote:
+    """An internal note of the receiving office (encrypted; never shown to the citizen, never e-mailed)."""
+    if not access.can_handle_request(author, request):
+        raise PermissionDenied("Solo el personal de la localidad de la solicitud puede anotarla.")
+    return JusticeRequestNote.objects.create(
+        request=request, author=author, body=_clean(body, 2000, "body", required=True)
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# E-mails to the citizen (outbox, sent by justice.tasks)
+# ---------------------------------------------------------------------------------------------------
+
+ERROR_MAX_LENGTH = 2000
+
+
+def justice_notification_enqueue(*, notification_id: int) -> bool:
+    """Defer the job that sends the outbox row; False when one is already waiting for it."""
+    from procrastinate import exceptions
+
+    from .tasks import send_justice_notification
+
+    try:
+        send_justice_notification.configure(queueing_lock=f"justice-notification-{notification_id}").defer(
+            notification_id=notification_id
+        )
+    except exceptions.AlreadyEnqueued:
+        return False
+    return True
+
+
+def justice_notification_send(*, notification_id: int) -> bool:
+    """Send one outbox e-mail unless it was already sent (then False: the job is idempotent).
+
+    The row stays locked while the message is handed to the e-mail backend, so two workers never send
+    it twice. A failure is counted on the row and raised again so the job is retried with backoff.
+    """
+    from .emails import justice_message
+
+    try:
+        with transaction.atomic():
+            notification = (
+                JusticeNotification.objects.select_for_update(of=("self",))
+                .select_related("change__request")
+                .filter(pk=notification_id)
+                .first()
+            )
+            if notification is None or notification.state != NotificationState.PENDING:
+                return False
+            to = notification.change.request.contact_email
+            if not to:
+                notification.state = NotificationState.SKIPPED
+                notification.save(update_fields=["state"])
+                return False
+            justice_message(change=notification.change, to=to).send()
+            notification.state = NotificationState.SENT
+            notification.sent_at = timezone.now()
+            notification.attempts = F("attempts") + 1
+            notification.last_error = ""
+            notification.save(update_fields=["state", "sent_at", "attempts", "last_error"])
+    except Exception as exc:
+        JusticeNotification.objects.filter(pk=notification_id).update(
+            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}"[:ERROR_MAX_LENGTH]
+        )
+        # Only the exception's type: its text could quote the message (which holds the tracking code).
+        log.warning("justice notification %s not sent: %s", notification_id, type(exc).__name__)
+        raise
+    return True
+
+
+def justice_notifications_requeue_pending(*, older_than_seconds: int = 600) -> int:
+    """Defer again the outbox rows still pending after `older_than_seconds` (a job lost between commit
+    and deferral, or a worker that was down); returns how many jobs were deferred."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    ids = JusticeNotification.objects.filter(state=NotificationState.PENDING, created_at__lt=cutoff)
+    return sum(justice_notification_enqueue(notification_id=pk) for pk in ids.values_list("pk", flat=True))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -276,6 +354,7 @@ def rotate_encryption(*, batch: int = 500) -> int:
     for model, fields in (
         (JusticeRequest, ["narrative", "parties", "contact_name", "contact_email", "contact_phone"]),
         (JusticeRequestChange, ["note"]),
+        (JusticeRequestNote, ["body"]),
     ):
         for row in model.objects.only("pk", *fields).iterator(chunk_size=batch):
             # Reading decrypts with any configured key; saving encrypts with the first one.

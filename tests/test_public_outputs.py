@@ -554,6 +554,19 @@ EXEMPT: dict[str, Exempt] = {
             reverse("workbench-report-photo", kwargs={"pk": plan.ids[0], "photo_pk": 1}), statuses=(302,)
         ),
     ),
+    "workbench-justice": Exempt(
+        "receiving office's list of justice requests (sign-in)", _probe("workbench-justice", (302,))
+    ),
+    "workbench-justice-detail": Exempt(
+        "one justice request for its office (sign-in)", _probe("workbench-justice-detail", (302,), pk=1)
+    ),
+    "workbench-justice-step": Exempt("justice workflow (POST)", _probe("workbench-justice-step", pk=1)),
+    "workbench-justice-refer": Exempt("justice referral (POST)", _probe("workbench-justice-refer", pk=1)),
+    "workbench-justice-note": Exempt("justice internal note (POST)", _probe("workbench-justice-note", pk=1)),
+    "workbench-justice-attachment": Exempt(
+        "a justice request's attachment for its office (sign-in)",
+        _probe("workbench-justice-attachment", (302,), pk=1, attachment_pk=1),
+    ),
     "workbench-moderation": Exempt("moderation queue", _probe("workbench-moderation", (302,))),
     "workbench-moderation-report": Exempt(
         "moderation page of one report", _first_id("workbench-moderation-report", (302,))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from geo.spatial import check_lonlat
 from justice.models import Attention, ContactChannel, ServiceKind
-from justice.procedures import procedures_read
+from justice.procedures import procedure_localized, procedures_read
 from justice.services import NARRATIVE_MAX, PARTIES_MAX
 from localities.models import Locality
 
@@ -49,7 +49,7 @@ class NearbyForm(forms.Form):
 
 def situation_choices() -> list[tuple[str, str]]:
     """Situations of the guide that can open a virtual request, as (code, title)."""
-    return [(p["code"], p["title_es"]) for p in procedures_read() if p.get("attention")]
+    return [(p["code"], procedure_localized(p)["title"]) for p in procedures_read() if p.get("attention")]
 
 
 class JusticeRequestForm(forms.Form):

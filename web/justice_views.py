@@ -23,7 +23,7 @@ from justice import selectors as justice_selectors
 from justice.api.requests import JusticeRequestThrottle
 from justice.models import ServiceKind, ServicePoint
 from justice.parsing import is_open
-from justice.procedures import procedure_get, procedure_search
+from justice.procedures import procedure_get, procedure_localized, procedure_search
 from justice.services import justice_request_create
 from localities.selectors import locate_point
 
@@ -42,13 +42,15 @@ def _open_now(service: ServicePoint) -> bool | None:
 
 def guide(request):
     q = request.GET.get("q", "")[:100]
-    return render(request, "web/justice/guide.html", {"q": q, "procedures": procedure_search(q=q)})
+    procedures = [procedure_localized(p) for p in procedure_search(q=q)]
+    return render(request, "web/justice/guide.html", {"q": q, "procedures": procedures})
 
 
 def guide_detail(request, code):
     procedure = procedure_get(code)
     if procedure is None:
         raise Http404(_("Esa situación no está en la guía."))
+    procedure = procedure_localized(procedure)
     institutions = [
         {**i, "label": KIND_LABELS.get(i.get("service_kind"), "")} for i in procedure["institutions"]
     ]
@@ -207,4 +209,5 @@ def request_track(request, code):
         raise Http404(_("No existe una solicitud con ese código."))
     steps = sorted(found.history.all(), key=lambda s: (s.created_at, s.pk))
     situation = procedure_get(found.situation) if found.situation else None
+    situation = procedure_localized(situation) if situation else None
     return render(request, "web/justice/track.html", {"jr": found, "steps": steps, "situation": situation})

@@ -24,7 +24,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from justice.procedures import procedure_search
+from justice.procedures import procedure_localized, procedure_search
 from reports import selectors as report_selectors
 from reports import services as report_services
 from reports import visibility
@@ -214,6 +214,7 @@ def report_done(request, code):
     if report is None:
         raise Http404(_("No existe un reporte con ese código de seguimiento."))
     procedure = next(iter(procedure_search(category=report.category.code)), None)
+    procedure = procedure_localized(procedure) if procedure else None
     return render(request, "web/report_done.html", {"report": report, "procedure": procedure})
 
 

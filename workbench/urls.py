@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import justice_views, views
 
 urlpatterns = [
     path("", views.start, name="workbench-start"),
@@ -17,6 +17,16 @@ urlpatterns = [
     path("reportes/<int:pk>/duplicado/", views.report_duplicate, name="workbench-report-duplicate"),
     path("reportes/<int:pk>/ocultar/", views.report_hide, name="workbench-report-hide"),
     path("reportes/<int:pk>/fotos/<int:photo_pk>/", views.report_photo, name="workbench-report-photo"),
+    path("justicia/", justice_views.justice_list, name="workbench-justice"),
+    path("justicia/<int:pk>/", justice_views.justice_detail, name="workbench-justice-detail"),
+    path("justicia/<int:pk>/estado/", justice_views.justice_step, name="workbench-justice-step"),
+    path("justicia/<int:pk>/remitir/", justice_views.justice_refer, name="workbench-justice-refer"),
+    path("justicia/<int:pk>/nota/", justice_views.justice_note, name="workbench-justice-note"),
+    path(
+        "justicia/<int:pk>/adjuntos/<int:attachment_pk>/",
+        justice_views.justice_attachment,
+        name="workbench-justice-attachment",
+    ),
     path("moderacion/", views.moderation, name="workbench-moderation"),
     path("moderacion/<int:pk>/", views.moderation_report, name="workbench-moderation-report"),
     path("moderacion/<int:pk>/editar/", views.moderation_redact, name="workbench-moderation-redact"),

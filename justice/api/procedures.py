@@ -1,4 +1,5 @@
-"""Public API of the procedures guide ("¿Qué hago si…?"), read from data/procedures.toml."""
+"""Public API of the procedures guide ("¿Qué hago si…?"), read from data/procedures.toml, in the request's
+language (Accept-Language or the site's language switch: English, else Spanish)."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -7,13 +8,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..procedures import procedure_categories, procedure_get, procedure_search
+from ..procedures import procedure_categories, procedure_get, procedure_localized, procedure_search
 from ..serializers import ProcedureQuerySerializer, ProcedureSerializer
 from .directory import TAG, VALIDATION_ERROR, _validated
 
 
 def _with_categories(entry: dict) -> dict:
-    return {**entry, "categories": procedure_categories(entry["code"])}
+    return {**procedure_localized(entry), "categories": procedure_categories(entry["code"])}
 
 
 class ProcedureListView(APIView):
@@ -27,7 +28,9 @@ class ProcedureListView(APIView):
         description=(
             "Situaciones frecuentes con la entidad que las atiende, qué llevar, si se pueden iniciar en línea "
             "y las leyes que las sustentan. Donde hay riesgo para la vida, `emergency` trae primero la Línea "
-            "123 (y la Línea Púrpura 018000112137 en violencias contra las mujeres). Orienta; no es asesoría legal."
+            "123 (y la Línea Púrpura 018000112137 en violencias contra las mujeres). Orienta; no es asesoría legal. "
+            "Los textos sin sufijo (`title`, `summary`, `steps`…) vienen en el idioma de la petición "
+            "(Accept-Language: en para inglés; español por defecto)."
         ),
         parameters=[
             OpenApiParameter("q", OpenApiTypes.STR, description="Palabras a buscar, p. ej. «ruido vecino»."),

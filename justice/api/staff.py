@@ -1,13 +1,14 @@
 """Staff API of virtual justice requests: the receiving office (locality staff) and admins.
 
 Scoped by locality through justice.access (roles from reports.access): a request of another locality
-answers 404, as if it did not exist. Analysts and moderators have no access.
+answers 404, as if it did not exist. Analysts and moderators have no access. Every read of a request's
+decrypted content is recorded (justice.services.justice_request_open); the workflow is
+justice.services.justice_request_transition, shared with the workbench pages (workbench/justice_views.py).
 """
 
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,13 +16,14 @@ from rest_framework.views import APIView
 from reports.api.common import AUTHENTICATION
 
 from .. import access
-from ..models import ServicePoint
+from ..models import AccessKind
+from ..selectors import justice_request_for_staff
 from ..serializers import (
     JusticeTransitionInputSerializer,
     StaffJusticeRequestListSerializer,
     StaffJusticeRequestSerializer,
 )
-from ..services import justice_request_transition
+from ..services import justice_request_open, justice_request_transition
 from .directory import VALIDATION_ERROR
 
 STAFF_TAG = "justicia (funcionarios)"
@@ -41,14 +43,7 @@ class StaffBase(APIView):
     permission_classes = [IsReceivingStaff]
 
     def get_request(self, pk: int):
-        found = (
-            access.requests_visible_to(self.request.user)
-            .select_related("locality", "office", "requester")
-            .defer("locality__geom")
-            .prefetch_related("history__actor", "attachments")
-            .filter(pk=pk)
-            .first()
-        )
+        found = justice_request_for_staff(user=self.request.user, pk=pk)
         if found is None:
             raise Http404("No existe la solicitud o no pertenece a sus localidades.")
         return found
@@ -81,7 +76,8 @@ class StaffJusticeRequestDetailView(StaffBase):
         responses={200: StaffJusticeRequestSerializer, 404: OpenApiResponse(OpenApiTypes.OBJECT)},
     )
     def get(self, request, pk: int):
-        return Response(StaffJusticeRequestSerializer(self.get_request(pk)).data)
+        found = justice_request_open(request=self.get_request(pk), user=request.user, kind=AccessKind.API)
+        return Response(StaffJusticeRequestSerializer(found).data)
 
 
 class StaffJusticeRequestTransitionView(StaffBase):
@@ -102,11 +98,6 @@ class StaffJusticeRequestTransitionView(StaffBase):
         serializer = JusticeTransitionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        office = None
-        if "office" in data:
-            office = ServicePoint.objects.current().filter(pk=data["office"]).first()
-            if office is None:
-                raise ValidationError({"office": "No existe ese punto de servicio vigente."})
         # Django ValidationError / PermissionDenied of the service become 400 / 403 (geo.api.exception_handler).
         justice_request_transition(
             request=found,
@@ -117,9 +108,10 @@ class StaffJusticeRequestTransitionView(StaffBase):
             appointment_place=data.get("appointment_place", ""),
             appointment_link=data.get("appointment_link", ""),
             referred_to=data.get("referred_to", ""),
-            office=office,
+            office_id=data.get("office"),
         )
-        return Response(StaffJusticeRequestSerializer(self.get_request(pk)).data)
+        found = justice_request_open(request=self.get_request(pk), user=request.user, kind=AccessKind.API)
+        return Response(StaffJusticeRequestSerializer(found).data)
 
 
 class StaffJusticeAttachmentView(StaffBase):
@@ -131,9 +123,11 @@ class StaffJusticeAttachmentView(StaffBase):
         responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 404: OpenApiResponse(OpenApiTypes.OBJECT)},
     )
     def get(self, request, pk: int, attachment_id: int):
-        attachment = self.get_request(pk).attachments.filter(pk=attachment_id).first()
+        found = self.get_request(pk)
+        attachment = found.attachments.filter(pk=attachment_id).first()
         if attachment is None:
             raise Http404("No existe el adjunto.")
+        justice_request_open(request=found, user=request.user, kind=AccessKind.ATTACHMENT)
         response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
         response["Cache-Control"] = "private, no-store"
         return response

@@ -66,3 +66,30 @@ def test_reports_statistics_do_not_count_requests(territory, users):
         make_request("01")
     after = analyst.get("/api/exports/aggregates.csv?level=locality")
     assert _body(before) == _body(after)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "analyst", "moderator", "citizen", "staff_02"])
+def test_the_workbench_pages_of_a_request_show_nothing_outside_its_office(territory, users, role, client):
+    """The receiving office's pages (/gestion/justicia/) give other roles and localities a sign-in or a
+    404 without any of the request's content, and no read is recorded for them."""
+    from justice.models import JusticeRequestAccess
+
+    make_office("comisaria_familia", POINT_01)
+    request = make_request("01")
+    if users[role] is not None:
+        client.force_login(users[role])
+    for url in (
+        "/gestion/justicia/",
+        f"/gestion/justicia/{request.pk}/",
+        f"/gestion/justicia/{request.pk}/adjuntos/1/",
+    ):
+        response = client.get(url)
+        # staff of another locality have a list of their own (200): it must not hold this request
+        allowed = (200, 302, 404) if url == "/gestion/justicia/" else (302, 404)
+        assert response.status_code in allowed, (role, url)
+        for secret in [*SECRETS, request.tracking_code]:
+            assert secret.encode() not in response.content, (role, url, secret)
+    assert not JusticeRequestAccess.objects.exists()
+    # Control: the office's own staff do see it (so the absence above is not vacuous).
+    client.force_login(users["staff_01"])
+    assert request.tracking_code.encode() in client.get("/gestion/justicia/").content

@@ -41,10 +41,12 @@ def offices(territory):
 
 
 def test_a_citizen_creates_a_request_routed_to_the_office_of_the_locality(
-    offices, django_capture_on_commit_callbacks, mailoutbox
+    offices, django_capture_on_commit_callbacks, mailoutbox, jobs
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(None).post(URL, BODY, format="json")
+    assert mailoutbox == []  # sent by the background job, not by the request
+    jobs.run()
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["tracking_code"].startswith("J") and len(body["tracking_code"]) == 11
@@ -153,7 +155,7 @@ def test_staff_permission_matrix(offices, users):
 
 
 def test_workflow_with_appointment_history_and_emails(
-    offices, users, django_capture_on_commit_callbacks, mailoutbox
+    offices, users, django_capture_on_commit_callbacks, mailoutbox, jobs
 ):
     request = make_request("01")
     client = client_for(users["staff_01"])
@@ -190,10 +192,11 @@ def test_workflow_with_appointment_history_and_emails(
         for step in client.get(f"/api/staff/justice-requests/{request.pk}/").json()["history"]
     ]
     assert steps == ["recibida", "asignada", "cita_programada", "remitida"]
+    jobs.run()
     assert [m.subject for m in mailoutbox] == [
-        "[Convive Bogotá] Su solicitud: Asignada",
-        "[Convive Bogotá] Su solicitud: Cita programada",
-        "[Convive Bogotá] Su solicitud: Remitida",
+        "Convive Bogotá: su solicitud de justicia ahora está «Asignada»",
+        "Convive Bogotá: su solicitud de justicia tiene una cita",
+        "Convive Bogotá: su solicitud de justicia ahora está «Remitida»",
     ]
     assert "https://meet.example.com/x" in mailoutbox[1].body
     other = client_for(users["staff_02"]).post(url, {"status": "cerrada"}, format="json")
