@@ -60,6 +60,15 @@ def proposal_public_history(proposal: Proposal) -> list[dict]:
     ]
 
 
+def proposal_merge_targets(proposal: Proposal) -> list[Proposal]:
+    """Public open or selected proposals of the same locality another proposal may be merged into."""
+    return list(
+        proposal_public_list(locality_code=proposal.locality.code)
+        .filter(status__in=(ProposalStatus.OPEN, ProposalStatus.SELECTED))
+        .exclude(pk=proposal.pk)[:200]
+    )
+
+
 def proposals_open_for_agenda(*, session: CouncilSession):
     """Open proposals of the session's locality, most supported first (for the staff agenda form)."""
     return proposal_public_list(locality_code=session.locality.code, status=ProposalStatus.OPEN)
@@ -295,6 +304,45 @@ def pulse_by_upz(*, locality_code: str | None = None, days: int = 180) -> list[d
         }
         for g in grouped
     ]
+
+
+PULSE_DAYS = 180
+
+
+def pulse_map(*, locality_code: str | None = None, days: int = PULSE_DAYS) -> dict:
+    """The pulse as a GeoJSON FeatureCollection of UPZ polygons (EPSG:4326, simplified in PostGIS).
+
+    Every current UPZ of the city (or of one locality) is a feature with code, name, locality and
+    `mean` (1–5, the pulse_by_upz() value) — null when it has fewer than k answers, so a UPZ with no
+    answer and one with k−1 look the same ("sin datos suficientes"). Answer counts are not carried.
+    `meta` gives the period (the last `days` days) so a map can draw incidents for the same dates.
+    """
+    from maps.selectors.boundaries import CITY_SIMPLIFY_METRES, LOCALITY_SIMPLIFY_METRES, boundary_collection
+
+    means = {p["upz"]: p["mean"] for p in pulse_by_upz(locality_code=locality_code, days=days)}
+    collection = boundary_collection(
+        "upz",
+        locality_code=locality_code,
+        simplify_metres=LOCALITY_SIMPLIFY_METRES if locality_code else CITY_SIMPLIFY_METRES,
+    )
+    for feature in collection["features"]:
+        props = feature["properties"]
+        mean = means.get(props["code"])
+        feature["properties"] = {
+            "code": props["code"],
+            "name": props["name"],
+            "locality": props["locality"],
+            "mean": mean,
+            "suppressed": mean is None,
+        }
+    today = timezone.localdate()
+    collection["meta"] = {
+        "min_count": public_min_count(),
+        "date_from": (today - timedelta(days=days - 1)).isoformat(),
+        "date_to": today.isoformat(),
+        "locality": locality_code or "",
+    }
+    return collection
 
 
 def commitment_rows(*, locality_code: str | None = None) -> list[dict]:
