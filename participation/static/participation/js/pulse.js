@@ -4,7 +4,21 @@
 // /api/maps/heatmap/ for the dates the pulse covers. The table under the maps has the same figures.
 const config = JSON.parse(document.getElementById("pulse-config").textContent);
 const status = document.getElementById("pulse-map-status");
-const NONE = "#d9d9d9";
+// Five classes of a diverging red–yellow–blue scale (legible to the common colour-vision deficiencies);
+// the same colours are in the page's legend.
+const CLASSES = ["#d73027", 1.8, "#fc8d59", 2.6, "#fee090", 3.4, "#91bfdb", 4.2, "#4575b4"];
+
+// Grey diagonal hatching for "sin datos suficientes", as the legend's swatch shows it.
+function hatch(size = 8) {
+  const data = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const on = (x + y) % size < 2;
+      data.set(on ? [120, 124, 130, 255] : [255, 255, 255, 160], (y * size + x) * 4);
+    }
+  }
+  return { width: size, height: size, data };
+}
 
 function baseStyle() {
   const style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] };
@@ -51,15 +65,20 @@ async function draw() {
   const [pulse, heat] = await Promise.all([json(config.pulse), json(`${config.heatmap}?${params}`), ready(pulseMap), ready(heatMap)]);
 
   pulseMap.addSource("pulse", { type: "geojson", data: pulse });
+  pulseMap.addImage("hatch", hatch());
   pulseMap.addLayer({
     id: "pulse-fill",
     type: "fill",
     source: "pulse",
-    paint: {
-      "fill-color": ["case", ["get", "suppressed"], NONE,
-        ["step", ["get", "mean"], "#b2182b", 1.8, "#ef8a62", 2.6, "#f7f7f7", 3.4, "#67a9cf", 4.2, "#2166ac"]],
-      "fill-opacity": ["case", ["get", "suppressed"], 0.45, 0.8],
-    },
+    filter: ["!", ["get", "suppressed"]],
+    paint: { "fill-color": ["step", ["get", "mean"], ...CLASSES], "fill-opacity": 0.85 },
+  });
+  pulseMap.addLayer({
+    id: "pulse-none",
+    type: "fill",
+    source: "pulse",
+    filter: ["get", "suppressed"],
+    paint: { "fill-pattern": "hatch" },
   });
   pulseMap.addLayer({ id: "pulse-line", type: "line", source: "pulse", paint: { "line-color": "#3b434b", "line-width": 0.8 } });
 
@@ -94,18 +113,24 @@ async function draw() {
   follow(heatMap, pulseMap);
 
   const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: true });
-  pulseMap.on("click", "pulse-fill", (event) => {
+  const describe = (event) => {
     const p = event.features[0].properties;
     const text = p.suppressed ? config.noData : config.mean.replace("%(v)s", Number(p.mean).toFixed(2));
     popup.setLngLat(event.lngLat).setText(`${p.name}: ${text}`).addTo(pulseMap);
-  });
+  };
+  pulseMap.on("click", "pulse-fill", describe);
+  pulseMap.on("click", "pulse-none", describe);
   heatMap.on("click", "heat-cells", (event) => {
     const p = event.features[0].properties;
     popup.setLngLat(event.lngLat).setText(config.reports.replace("%(n)s", String(p.count))).addTo(heatMap);
   });
-  window.convivePulseMaps.drawn = true;
-  window.convivePulseMaps.upz = pulse.features.length;
-  window.convivePulseMaps.cells = heat.features.length;
+  // What was drawn, for a person in the console and for the browser test.
+  Object.assign(window.convivePulseMaps, {
+    drawn: true,
+    upz: pulse.features.length,
+    rated: pulse.features.filter((f) => !f.properties.suppressed).map((f) => f.properties.code),
+    cells: heat.features.length,
+  });
 }
 
 if (window.maplibregl && document.getElementById("pulse-map")) {
