@@ -215,9 +215,9 @@ def test_author_withdraws_and_staff_merge_and_hide(browser, proposals):  # noqa:
     public.go(f"/propuestas/{duplicate.pk}/")
     notice = public.page.locator("#merged-notice")
     assert str(target.pk) in notice.inner_text()
+    _check(public, "ciudadania-360-6-unida")
     notice.get_by_role("link").click()
     public.page.wait_for_url(f"**/propuestas/{target.pk}/")
-    _check(public, "ciudadania-360-6-unida")
     response = public.page.goto(f"{base}/propuestas/{with_phone.pk}/")
     assert response.status == 404
     public.close()

@@ -94,8 +94,12 @@ if (window.maplibregl && container) {
     redraw();
     say(text.cleared);
   });
+  // "Cerrar área" only means something when drawing an area.
+  const closeButton = document.getElementById("draw-close");
+  const showClose = () => { closeButton.hidden = mode() === "point"; };
+  showClose();
   // Typed coordinates and a change of mode redraw what the map shows.
   for (const input of [lat, lon, ...document.querySelectorAll('input[name="where"]')]) {
-    input.addEventListener("change", redraw);
+    input.addEventListener("change", () => { showClose(); redraw(); });
   }
 }
