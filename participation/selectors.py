@@ -283,7 +283,7 @@ def accountability(*, locality_code: str | None = None, days: int = 365) -> dict
 # --- perception pulse ----------------------------------------------------------------------------------
 def pulse_by_upz(*, locality_code: str | None = None, days: int = 180) -> list[dict]:
     """Mean perceived safety (1–5) per UPZ over the last `days` days; UPZ with fewer than k answers absent."""
-    since = timezone.localdate() - timedelta(days=days - 1)
+    since, _today = pulse_period(days)
     rows = PulseAnswer.objects.filter(answered_on__gte=since, upz__version__active=True)
     if locality_code:
         rows = rows.filter(locality__code=locality_code)
@@ -307,6 +307,26 @@ def pulse_by_upz(*, locality_code: str | None = None, days: int = 180) -> list[d
 
 
 PULSE_DAYS = 180
+
+
+def pulse_period(days: int = PULSE_DAYS) -> tuple[date, date]:
+    """First and last day (local dates, both included) of the pulse's window: the last `days` days."""
+    today = timezone.localdate()
+    return today - timedelta(days=days - 1), today
+
+
+def pulse_table(*, locality_code: str | None = None) -> list[dict]:
+    """Every current UPZ (of one locality when given) with its locality's name and pulse mean, or None
+    below k: the accessible table beside the pulse map, in the same order as the UPZ lists."""
+    from localities.models import Upz
+
+    means = {p["upz"]: p["mean"] for p in pulse_by_upz(locality_code=locality_code)}
+    upzs = Upz.objects.current().defer("geom").select_related("locality").order_by("locality__code", "code")
+    if locality_code:
+        upzs = upzs.filter(locality__code=locality_code)
+    return [
+        {"code": u.code, "name": u.name, "locality": u.locality.name, "mean": means.get(u.code)} for u in upzs
+    ]
 
 
 def pulse_map(*, locality_code: str | None = None, days: int = PULSE_DAYS) -> dict:
@@ -335,11 +355,11 @@ def pulse_map(*, locality_code: str | None = None, days: int = PULSE_DAYS) -> di
             "mean": mean,
             "suppressed": mean is None,
         }
-    today = timezone.localdate()
+    date_from, date_to = pulse_period(days)
     collection["meta"] = {
         "min_count": public_min_count(),
-        "date_from": (today - timedelta(days=days - 1)).isoformat(),
-        "date_to": today.isoformat(),
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
         "locality": locality_code or "",
     }
     return collection

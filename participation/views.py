@@ -9,7 +9,7 @@ plain HTML forms; one small ES module improves the proposal form (drawing the ar
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -194,9 +194,6 @@ def proposal_withdraw(request, pk: int):
     return redirect("participation-proposal", pk=pk)
 
 
-MODERATION_ACTIONS = ("hide", "show", "redact", "merge")
-
-
 @require_POST
 @login_required(login_url="web-login")
 def proposal_moderate(request, pk: int):
@@ -366,17 +363,7 @@ def pulse(request):
         else:
             messages.success(request, _("Gracias: su respuesta es anónima y cuenta para su UPZ."))
             return redirect(f"{reverse('participation-pulse')}?localidad={answer.locality.code}#mapa")
-    means = {p["upz"]: p["mean"] for p in selectors.pulse_by_upz(locality_code=code or None)}
-    rows = [
-        {"code": u.code, "name": u.name, "locality": u.locality.name, "mean": means.get(u.code)}
-        for u in upzs
-        if not code or u.locality.code == code
-    ]
-    today = timezone.localdate()
-    period = {
-        "date_from": today - timedelta(days=selectors.PULSE_DAYS - 1),
-        "date_to": today,
-    }
+    date_from, date_to = selectors.pulse_period()
     return render(
         request,
         "participation/pulse.html",
@@ -387,16 +374,16 @@ def pulse(request):
             "values": request.POST,
             "localities": localities,
             "code": code,
-            "rows": rows,
-            "period": period,
+            "rows": selectors.pulse_table(locality_code=code or None),
+            "period": {"date_from": date_from, "date_to": date_to},
             "min_count": public_min_count(),
             "pulse_config": {
                 "basemap": settings.BASEMAP_URL,
                 "pulse": f"{reverse('pulse-map')}?locality={code}" if code else reverse("pulse-map"),
                 "heatmap": reverse("maps-heatmap"),
                 "locality": code,
-                "date_from": period["date_from"].isoformat(),
-                "date_to": period["date_to"].isoformat(),
+                "date_from": date_from.isoformat(),
+                "date_to": date_to.isoformat(),
                 "cell": 500,
                 "noData": _("Sin datos suficientes"),
                 "reports": _("%(n)s reportes"),
