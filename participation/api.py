@@ -12,6 +12,8 @@ import io
 import json
 
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -39,7 +41,7 @@ from .serializers import (
     PulseQuery,
 )
 
-PULSE_QUESTION = "¿Qué tan seguro se siente en esta zona?"
+PULSE_QUESTION = gettext_lazy("¿Qué tan seguro se siente en esta zona?")
 MAX_LIST = 500
 
 
@@ -117,7 +119,7 @@ class ProposalListCreateView(BaseView):
 def _proposal(pk: int):
     proposal = selectors.proposal_public_get(pk=pk)
     if proposal is None:
-        raise Http404("No existe una propuesta pública con ese id.")
+        raise Http404(_("No existe una propuesta pública con ese id."))
     return proposal
 
 
@@ -140,7 +142,7 @@ class ProposalSupportView(BaseView):
     )
     def post(self, request, pk):
         proposal = _proposal(pk)
-        _, created = services.proposal_support(proposal=proposal, user=request.user)
+        _support, created = services.proposal_support(proposal=proposal, user=request.user)
         body = {"id": proposal.pk, "support_count": proposal.support_count, "created": created}
         return Response(ProposalSupportOutputSerializer(body).data, status=201 if created else 200)
 
@@ -152,7 +154,7 @@ class ProposalWithdrawView(BaseView):
     def post(self, request, pk):
         proposal = _proposal(pk)
         if proposal.author_id != request.user.pk:
-            raise PermissionDenied("Solo quien la propuso puede retirarla.")
+            raise PermissionDenied(_("Solo quien la propuso puede retirarla."))
         proposal = services.proposal_withdraw(proposal=proposal, user=request.user)
         return Response(ProposalDetailSerializer(proposal).data)
 
@@ -170,7 +172,7 @@ class ProposalModerateView(BaseView):
 
         proposal = Proposal.objects.select_related("locality").filter(pk=pk).first()
         if proposal is None or not services.can_moderate_proposal(request.user, proposal):
-            raise Http404("No existe una propuesta que usted pueda moderar con ese id.")
+            raise Http404(_("No existe una propuesta que usted pueda moderar con ese id."))
         payload = ModerateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -200,7 +202,7 @@ class AccountabilityView(BaseView):
     )
     def get(self, request, code=None):
         if code is not None and not selectors.locality_exists(code):
-            raise Http404("Localidad desconocida.")
+            raise Http404(_("Localidad desconocida."))
         return Response(AccountabilitySerializer(selectors.accountability(locality_code=code)).data)
 
 
@@ -246,7 +248,7 @@ class CommitmentExportView(BaseView):
     def get(self, request, fmt):
         code = request.query_params.get("locality") or None
         if code is not None and not selectors.locality_exists(code):
-            raise Http404("Localidad desconocida.")
+            raise Http404(_("Localidad desconocida."))
         rows = selectors.commitment_rows(locality_code=code)
         if fmt == "geojson":
             features = [
@@ -353,7 +355,28 @@ class PulseView(BaseView):
         payload = PulseInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.pulse_record(upz_code=payload.validated_data["upz"], score=payload.validated_data["score"])
-        return Response({"detail": "Gracias: su respuesta quedó registrada."}, status=201)
+        return Response({"detail": _("Gracias: su respuesta quedó registrada.")}, status=201)
+
+
+class PulseMapView(BaseView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="pulse_map",
+        summary="Pulso de percepción por UPZ como GeoJSON (polígonos simplificados)",
+        description=(
+            "Cada UPZ vigente (de la ciudad o de una localidad) con su promedio de los últimos 180 días; "
+            "mean es nulo y suppressed verdadero cuando tiene menos de k respuestas (sin datos suficientes). "
+            "meta.date_from y meta.date_to sirven para pedir el mapa de calor del mismo periodo."
+        ),
+        parameters=[PulseQuery],
+        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        query = PulseQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        body = selectors.pulse_map(locality_code=query.validated_data.get("locality"))
+        return HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
 
 
 class SessionCalendarView(BaseView):
@@ -366,7 +389,7 @@ class SessionCalendarView(BaseView):
     def get(self, request, pk):
         session = selectors.session_public_get(pk=pk)
         if session is None:
-            raise Http404("No existe una sesión pública con ese id.")
+            raise Http404(_("No existe una sesión pública con ese id."))
         response = HttpResponse(services.session_ical(session), content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="sesion-{session.pk}.ics"'
         return response

@@ -10,6 +10,8 @@ urlpatterns = [
     path("propuestas/nueva/", views.proposal_new, name="participation-proposal-new"),
     path("propuestas/<int:pk>/", views.proposal_detail, name="participation-proposal"),
     path("propuestas/<int:pk>/apoyar/", views.proposal_support, name="participation-proposal-support"),
+    path("propuestas/<int:pk>/retirar/", views.proposal_withdraw, name="participation-proposal-withdraw"),
+    path("propuestas/<int:pk>/moderar/", views.proposal_moderate, name="participation-proposal-moderate"),
     path("consejos/sesiones/<int:pk>/", views.session_public, name="participation-session"),
     path(
         "consejos/sesiones/<int:pk>/inscribirme/",

@@ -60,6 +60,15 @@ def proposal_public_history(proposal: Proposal) -> list[dict]:
     ]
 
 
+def proposal_merge_targets(proposal: Proposal) -> list[Proposal]:
+    """Public open or selected proposals of the same locality another proposal may be merged into."""
+    return list(
+        proposal_public_list(locality_code=proposal.locality.code)
+        .filter(status__in=(ProposalStatus.OPEN, ProposalStatus.SELECTED))
+        .exclude(pk=proposal.pk)[:200]
+    )
+
+
 def proposals_open_for_agenda(*, session: CouncilSession):
     """Open proposals of the session's locality, most supported first (for the staff agenda form)."""
     return proposal_public_list(locality_code=session.locality.code, status=ProposalStatus.OPEN)
@@ -274,7 +283,7 @@ def accountability(*, locality_code: str | None = None, days: int = 365) -> dict
 # --- perception pulse ----------------------------------------------------------------------------------
 def pulse_by_upz(*, locality_code: str | None = None, days: int = 180) -> list[dict]:
     """Mean perceived safety (1–5) per UPZ over the last `days` days; UPZ with fewer than k answers absent."""
-    since = timezone.localdate() - timedelta(days=days - 1)
+    since, _today = pulse_period(days)
     rows = PulseAnswer.objects.filter(answered_on__gte=since, upz__version__active=True)
     if locality_code:
         rows = rows.filter(locality__code=locality_code)
@@ -295,6 +304,65 @@ def pulse_by_upz(*, locality_code: str | None = None, days: int = 180) -> list[d
         }
         for g in grouped
     ]
+
+
+PULSE_DAYS = 180
+
+
+def pulse_period(days: int = PULSE_DAYS) -> tuple[date, date]:
+    """First and last day (local dates, both included) of the pulse's window: the last `days` days."""
+    today = timezone.localdate()
+    return today - timedelta(days=days - 1), today
+
+
+def pulse_table(*, locality_code: str | None = None) -> list[dict]:
+    """Every current UPZ (of one locality when given) with its locality's name and pulse mean, or None
+    below k: the accessible table beside the pulse map, in the same order as the UPZ lists."""
+    from localities.models import Upz
+
+    means = {p["upz"]: p["mean"] for p in pulse_by_upz(locality_code=locality_code)}
+    upzs = Upz.objects.current().defer("geom").select_related("locality").order_by("locality__code", "code")
+    if locality_code:
+        upzs = upzs.filter(locality__code=locality_code)
+    return [
+        {"code": u.code, "name": u.name, "locality": u.locality.name, "mean": means.get(u.code)} for u in upzs
+    ]
+
+
+def pulse_map(*, locality_code: str | None = None, days: int = PULSE_DAYS) -> dict:
+    """The pulse as a GeoJSON FeatureCollection of UPZ polygons (EPSG:4326, simplified in PostGIS).
+
+    Every current UPZ of the city (or of one locality) is a feature with code, name, locality and
+    `mean` (1–5, the pulse_by_upz() value) — null when it has fewer than k answers, so a UPZ with no
+    answer and one with k−1 look the same ("sin datos suficientes"). Answer counts are not carried.
+    `meta` gives the period (the last `days` days) so a map can draw incidents for the same dates.
+    """
+    from maps.selectors.boundaries import CITY_SIMPLIFY_METRES, LOCALITY_SIMPLIFY_METRES, boundary_collection
+
+    means = {p["upz"]: p["mean"] for p in pulse_by_upz(locality_code=locality_code, days=days)}
+    collection = boundary_collection(
+        "upz",
+        locality_code=locality_code,
+        simplify_metres=LOCALITY_SIMPLIFY_METRES if locality_code else CITY_SIMPLIFY_METRES,
+    )
+    for feature in collection["features"]:
+        props = feature["properties"]
+        mean = means.get(props["code"])
+        feature["properties"] = {
+            "code": props["code"],
+            "name": props["name"],
+            "locality": props["locality"],
+            "mean": mean,
+            "suppressed": mean is None,
+        }
+    date_from, date_to = pulse_period(days)
+    collection["meta"] = {
+        "min_count": public_min_count(),
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "locality": locality_code or "",
+    }
+    return collection
 
 
 def commitment_rows(*, locality_code: str | None = None) -> list[dict]:

@@ -17,6 +17,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from geo.spatial import BOGOTA_EXTENT, METRIC_SRID, STORAGE_SRID, as_multipolygon, check_geojson_geometry
 from localities.models import Locality, Upz
@@ -81,7 +82,7 @@ def can_moderate_proposal(user, proposal: Proposal) -> bool:
 
 def _require_manage(user, locality_code: str) -> None:
     if not can_manage(user, locality_code):
-        raise PermissionDenied("Solo el personal de esta localidad puede hacerlo.")
+        raise PermissionDenied(_("Solo el personal de esta localidad puede hacerlo."))
 
 
 # --- place of a proposal or commitment --------------------------------------------------------------
@@ -103,7 +104,7 @@ def area_from_geojson(data, *, field: str = "area"):
             data = json.loads(data)
         except ValueError:
             raise ValidationError(
-                {field: ["El área no es GeoJSON válido. Dibújela de nuevo en el mapa."]}
+                {field: [_("El área no es GeoJSON válido. Dibújela de nuevo en el mapa.")]}
             ) from None
     try:
         check_geojson_geometry(
@@ -114,18 +115,19 @@ def area_from_geojson(data, *, field: str = "area"):
     try:
         geom = GEOSGeometry(json.dumps({"type": data["type"], "coordinates": data["coordinates"]}))
     except (GEOSException, ValueError, TypeError):
-        raise ValidationError({field: ["El área no es un polígono válido. Dibújela de nuevo."]}) from None
+        raise ValidationError({field: [_("El área no es un polígono válido. Dibújela de nuevo.")]}) from None
     geom.srid = STORAGE_SRID
     if geom.empty or not geom.valid:
         raise ValidationError(
-            {field: ["El área se cruza consigo misma o no encierra nada. Dibújela de nuevo sin cruces."]}
+            {field: [_("El área se cruza consigo misma o no encierra nada. Dibújela de nuevo sin cruces.")]}
         )
     km2 = geom.transform(METRIC_SRID, clone=True).area / 1e6
     if km2 > MAX_AREA_KM2:
         raise ValidationError(
             {
                 field: [
-                    f"El área mide {km2:.1f} km²; el máximo es {MAX_AREA_KM2:g} km². Dibuje una zona más pequeña."
+                    _("El área mide %(km2).1f km²; el máximo es %(max)g km². Dibuje una zona más pequeña.")
+                    % {"km2": km2, "max": MAX_AREA_KM2}
                 ]
             }
         )
@@ -197,18 +199,18 @@ def proposal_create(
 ) -> Proposal:
     """A signed-in citizen proposes a topic; locality and UPZ come from the point, area or UPZ."""
     if author is None or not author.is_authenticated:
-        raise PermissionDenied("Inicie sesión para proponer un tema.")
+        raise PermissionDenied(_("Inicie sesión para proponer un tema."))
     errors = {}
     title = clean_text(title, field="title", max_length=TITLE_MAX, required=False)
     if not title:
-        errors["title"] = ["Escriba un título corto para su propuesta."]
+        errors["title"] = [_("Escriba un título corto para su propuesta.")]
     body = clean_text(body, field="body", max_length=BODY_MAX, required=False)
     if not body:
-        errors["body"] = ["Explique la propuesta: qué pasa y qué le pide al consejo."]
+        errors["body"] = [_("Explique la propuesta: qué pasa y qué le pide al consejo.")]
     if group not in Group.values:
-        errors["group"] = ["Elija un grupo: seguridad o convivencia."]
+        errors["group"] = [_("Elija un grupo: seguridad o convivencia.")]
     if where not in Where.values:
-        errors["where"] = ["Indique dónde aplica: un punto, un área dibujada o una UPZ."]
+        errors["where"] = [_("Indique dónde aplica: un punto, un área dibujada o una UPZ.")]
     display_name = clean_text(display_name, field="display_name", max_length=40, required=False)
     if errors:
         raise ValidationError(errors)
@@ -216,24 +218,28 @@ def proposal_create(
     upzs: list[Upz] = []
     if where == Where.POINT:
         if lon in (None, "") or lat in (None, ""):
-            raise ValidationError({"point": ["Marque el punto en el mapa."]})
+            raise ValidationError({"point": [_("Marque el punto en el mapa.")]})
         point = _point_from(lon, lat)
         located = locate_point(point)
         if located is None:
-            raise ValidationError({"point": ["El punto está fuera de Bogotá. Márquelo dentro de la ciudad."]})
+            raise ValidationError(
+                {"point": [_("El punto está fuera de Bogotá. Márquelo dentro de la ciudad.")]}
+            )
         locality, upzs = located.locality, [located.upz] if located.upz else []
     elif where == Where.AREA:
         if not area:
-            raise ValidationError({"area": ["Dibuje el área en el mapa o elija una UPZ."]})
+            raise ValidationError({"area": [_("Dibuje el área en el mapa o elija una UPZ.")]})
         geom = area_from_geojson(area)
         locality = _locality_of_area(geom)
         upzs = _upzs_of_area(geom)
         if locality is None or not upzs:
-            raise ValidationError({"area": ["El área está fuera de Bogotá. Dibújela dentro de la ciudad."]})
+            raise ValidationError(
+                {"area": [_("El área está fuera de Bogotá. Dibújela dentro de la ciudad.")]}
+            )
     else:
         upz = Upz.objects.current().filter(code=(upz_code or "").strip()).defer("geom").first()
         if upz is None:
-            raise ValidationError({"upz": ["Elija una UPZ de la lista."]})
+            raise ValidationError({"upz": [_("Elija una UPZ de la lista.")]})
         locality, upzs = upz.locality, [upz]
     evidence = _evidence(evidence_ids)
     proposal = Proposal.objects.create(
@@ -259,14 +265,18 @@ def _evidence(ids) -> list[Report]:
     try:
         wanted = sorted({int(i) for i in ids if str(i).strip()})
     except (TypeError, ValueError):
-        raise ValidationError({"evidence": ["Escriba números de reporte separados por comas."]}) from None
+        raise ValidationError({"evidence": [_("Escriba números de reporte separados por comas.")]}) from None
     if len(wanted) > MAX_EVIDENCE:
-        raise ValidationError({"evidence": [f"Enlace como máximo {MAX_EVIDENCE} reportes."]})
+        raise ValidationError({"evidence": [_("Enlace como máximo %(n)s reportes.") % {"n": MAX_EVIDENCE}]})
     found = list(Report.objects.filter(public_q(), pk__in=wanted))
     missing = sorted(set(wanted) - {r.pk for r in found})
     if missing:
         raise ValidationError(
-            {"evidence": [f"No hay reportes públicos con número {', '.join(map(str, missing))}."]}
+            {
+                "evidence": [
+                    _("No hay reportes públicos con número %(ids)s.") % {"ids": ", ".join(map(str, missing))}
+                ]
+            }
         )
     return found
 
@@ -275,9 +285,9 @@ def _evidence(ids) -> list[Report]:
 def proposal_support(*, proposal: Proposal, user) -> tuple[ProposalSupport, bool]:
     """One support per account; repeats return the existing one. Only open or selected proposals."""
     if user is None or not user.is_authenticated:
-        raise PermissionDenied("Inicie sesión para apoyar una propuesta.")
+        raise PermissionDenied(_("Inicie sesión para apoyar una propuesta."))
     if proposal.hidden or proposal.status not in (S.OPEN, S.SELECTED):
-        raise ValidationError({"proposal": ["Esta propuesta ya no recibe apoyos."]})
+        raise ValidationError({"proposal": [_("Esta propuesta ya no recibe apoyos.")]})
     existing = ProposalSupport.objects.filter(proposal=proposal, user=user).first()
     if existing:
         return existing, False
@@ -294,7 +304,12 @@ def proposal_support(*, proposal: Proposal, user) -> tuple[ProposalSupport, bool
 def _move(proposal: Proposal, to: str, *, actor, note: str = "") -> Proposal:
     if to not in TRANSITIONS[ProposalStatus(proposal.status)]:
         raise ValidationError(
-            {"status": [f"Una propuesta «{proposal.get_status_display()}» no puede pasar a «{S(to).label}»."]}
+            {
+                "status": [
+                    _("Una propuesta «%(from)s» no puede pasar a «%(to)s».")
+                    % {"from": proposal.get_status_display(), "to": S(to).label}
+                ]
+            }
         )
     _history(proposal, to, actor=actor, note=note)
     proposal.status = to
@@ -302,11 +317,16 @@ def _move(proposal: Proposal, to: str, *, actor, note: str = "") -> Proposal:
     return proposal
 
 
+def can_withdraw(proposal: Proposal) -> bool:
+    """True while the proposal's status still allows the author to withdraw it (open or on an agenda)."""
+    return S.WITHDRAWN in TRANSITIONS[ProposalStatus(proposal.status)]
+
+
 @transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, user) -> Proposal:
     """The author withdraws their proposal while it is open or on an agenda."""
     if user is None or proposal.author_id != user.pk:
-        raise PermissionDenied("Solo quien la propuso puede retirarla.")
+        raise PermissionDenied(_("Solo quien la propuso puede retirarla."))
     return _move(proposal, S.WITHDRAWN, actor=user)
 
 
@@ -315,7 +335,7 @@ def proposal_merge(*, proposal: Proposal, into: Proposal, actor) -> Proposal:
     """Staff of the locality fold a proposal into another of the same locality (supports stay)."""
     _require_manage(actor, proposal.locality.code)
     if into.pk == proposal.pk or into.locality_id != proposal.locality_id:
-        raise ValidationError({"into": ["Elija otra propuesta de la misma localidad."]})
+        raise ValidationError({"into": [_("Elija otra propuesta de la misma localidad.")]})
     proposal.merged_into = into
     return _move(proposal, S.MERGED, actor=actor, note=f"Unida a la propuesta {into.pk}.")
 
@@ -326,20 +346,20 @@ def proposal_moderate(
 ) -> Proposal:
     """Hide/show with a reason, or redact personal data from the title or text (as for reports)."""
     if not can_moderate_proposal(actor, proposal):
-        raise PermissionDenied("No puede moderar esta propuesta.")
-    reason = _text(reason, field="reason", max_length=1000, message="Escriba el motivo de la moderación.")
+        raise PermissionDenied(_("No puede moderar esta propuesta."))
+    reason = _text(reason, field="reason", max_length=1000, message=_("Escriba el motivo de la moderación."))
     fields = ["moderation_reason", "updated_at"]
     if hidden is not None:
         proposal.hidden = hidden
         fields.append("hidden")
     if title is not None:
         proposal.title = _text(
-            title, field="title", max_length=TITLE_MAX, message="El título no puede quedar vacío."
+            title, field="title", max_length=TITLE_MAX, message=_("El título no puede quedar vacío.")
         )
         fields.append("title")
     if body is not None:
         proposal.body = _text(
-            body, field="body", max_length=BODY_MAX, message="El texto no puede quedar vacío."
+            body, field="body", max_length=BODY_MAX, message=_("El texto no puede quedar vacío.")
         )
         fields.append("body")
     proposal.moderation_reason = reason
@@ -707,12 +727,12 @@ def pulse_record(*, upz_code: str, score, is_demo: bool = False, on: date | None
     try:
         score = int(score)
     except (TypeError, ValueError):
-        raise ValidationError({"score": ["Elija un valor de 1 (nada seguro) a 5 (muy seguro)."]}) from None
+        raise ValidationError({"score": [_("Elija un valor de 1 (nada seguro) a 5 (muy seguro).")]}) from None
     if not 1 <= score <= 5:
-        raise ValidationError({"score": ["Elija un valor de 1 (nada seguro) a 5 (muy seguro)."]})
+        raise ValidationError({"score": [_("Elija un valor de 1 (nada seguro) a 5 (muy seguro).")]})
     upz = Upz.objects.current().filter(code=str(upz_code or "").strip()).defer("geom").first()
     if upz is None:
-        raise ValidationError({"upz": ["Elija su UPZ de la lista."]})
+        raise ValidationError({"upz": [_("Elija su UPZ de la lista.")]})
     return PulseAnswer.objects.create(
         upz=upz,
         locality_id=upz.locality_id,

@@ -23,5 +23,6 @@ urlpatterns = [
         name="accountability-locality",
     ),
     path("pulse/", api.PulseView.as_view(), name="pulse"),
+    path("pulse/map.geojson", api.PulseMapView.as_view(), name="pulse-map"),
     path("sessions/<int:pk>/calendar.ics", api.SessionCalendarView.as_view(), name="session-calendar"),
 ]

@@ -71,6 +71,17 @@ def proposal_list(request):
     )
 
 
+def _draw_messages() -> dict[str, str]:
+    """What the drawing module says aloud, translated here (the module has no catalogue of its own)."""
+    return {
+        "corner": _("Esquinas marcadas: %(n)s."),
+        "few": _("Marque al menos 3 esquinas en el mapa."),
+        "ready": _("Área lista: se enviará con la propuesta."),
+        "cleared": _("Borrado."),
+        "point": _("Punto marcado: latitud %(lat)s, longitud %(lon)s."),
+    }
+
+
 @login_required(login_url="web-login")
 def proposal_new(request):
     values, errors = {}, {}
@@ -108,18 +119,30 @@ def proposal_new(request):
             "wheres": Where.choices,
             "upzs": _upz_choices(),
             "map_config": {"basemap": settings.BASEMAP_URL},
+            "map_messages": _draw_messages(),
         },
         status=400 if errors else 200,
     )
 
 
-def proposal_detail(request, pk: int):
-    proposal = selectors.proposal_public_get(pk=pk)
-    if proposal is None:
+def _proposal_for(request, pk: int) -> Proposal:
+    """The proposal behind a page: public ones for everyone; hidden ones only for who may moderate them."""
+    proposal = Proposal.objects.select_related("locality", "merged_into").filter(pk=pk).first()
+    if proposal is None or (
+        proposal.hidden
+        and not (request.user.is_authenticated and services.can_moderate_proposal(request.user, proposal))
+    ):
         raise Http404(_("No existe una propuesta pública con ese número."))
-    geometry = (
-        json.loads((proposal.area or proposal.point).geojson) if (proposal.area or proposal.point) else None
-    )
+    return proposal
+
+
+def _detail(request, proposal: Proposal, *, errors=None, values=None, status: int = 200):
+    user = request.user
+    is_author = user.is_authenticated and proposal.author_id == user.pk
+    can_moderate = user.is_authenticated and services.can_moderate_proposal(user, proposal)
+    can_merge = user.is_authenticated and services.can_manage(user, proposal.locality.code)
+    place = proposal.area or proposal.point
+    merged_into = proposal.merged_into
     return render(
         request,
         "participation/proposal_detail.html",
@@ -128,18 +151,95 @@ def proposal_detail(request, pk: int):
             "history": selectors.proposal_public_history(proposal),
             "evidence": proposal.evidence.order_by("pk"),
             "commitments": proposal.commitments.all(),
-            "can_support": proposal.status in (ProposalStatus.OPEN, ProposalStatus.SELECTED),
-            "geometry": {"geometry": geometry, "basemap": settings.BASEMAP_URL} if geometry else None,
+            "can_support": not proposal.hidden
+            and proposal.status in (ProposalStatus.OPEN, ProposalStatus.SELECTED),
+            "can_withdraw": is_author and services.can_withdraw(proposal),
+            "can_moderate": can_moderate,
+            "merge_targets": selectors.proposal_merge_targets(proposal)
+            if can_merge and proposal.status == ProposalStatus.OPEN
+            else [],
+            "merged_into": merged_into if merged_into and not merged_into.hidden else None,
+            "geometry": {"geometry": json.loads(place.geojson), "basemap": settings.BASEMAP_URL}
+            if place
+            else None,
+            "errors": errors or {},
+            "values": values or {},
         },
+        status=status,
     )
+
+
+def proposal_detail(request, pk: int):
+    return _detail(request, _proposal_for(request, pk))
+
+
+@require_POST
+@login_required(login_url="web-login")
+def proposal_withdraw(request, pk: int):
+    """The author withdraws their proposal; the checkbox is the confirmation (a GET never writes)."""
+    proposal = _proposal_for(request, pk)
+    if proposal.author_id != request.user.pk:
+        raise Http404(_("No existe una propuesta suya con ese número."))
+    errors = {}
+    if request.POST.get("confirm") != "yes":
+        errors = {"confirm": [_("Marque la casilla para confirmar que quiere retirar su propuesta.")]}
+    else:
+        try:
+            services.proposal_withdraw(proposal=proposal, user=request.user)
+        except ValidationError as exc:
+            errors = _errors(exc)
+    if errors:
+        return _detail(request, proposal, errors=errors, status=400)
+    messages.success(request, _("Retiró su propuesta. Sigue visible con su historia, sin recibir apoyos."))
+    return redirect("participation-proposal", pk=pk)
+
+
+@require_POST
+@login_required(login_url="web-login")
+def proposal_moderate(request, pk: int):
+    """Staff with moderation rights: hide/show with a reason, redact personal data, merge into another."""
+    proposal = _proposal_for(request, pk)
+    if not services.can_moderate_proposal(request.user, proposal):
+        raise Http404(_("No existe una propuesta que usted pueda moderar con ese número."))
+    action, post = request.POST.get("action", ""), request.POST
+    try:
+        if action in ("hide", "show"):
+            services.proposal_moderate(
+                proposal=proposal, actor=request.user, reason=post.get("reason", ""), hidden=action == "hide"
+            )
+            done = _("Propuesta oculta al público.") if action == "hide" else _("Propuesta visible de nuevo.")
+        elif action == "redact":
+            services.proposal_moderate(
+                proposal=proposal,
+                actor=request.user,
+                reason=post.get("reason", ""),
+                title=post.get("title", ""),
+                body=post.get("body", ""),
+            )
+            done = _("Texto editado: los datos personales ya no se publican.")
+        elif action == "merge":
+            into = next(
+                (p for p in selectors.proposal_merge_targets(proposal) if str(p.pk) == post.get("into")), None
+            )
+            if into is None:
+                raise ValidationError({"into": [_("Elija otra propuesta abierta de la misma localidad.")]})
+            services.proposal_merge(proposal=proposal, into=into, actor=request.user)
+            done = _("Propuesta unida a la %(n)s.") % {"n": into.pk}
+        else:
+            raise ValidationError({"action": [_("Acción de moderación desconocida.")]})
+    except PermissionDenied:
+        raise Http404(_("No existe una propuesta que usted pueda moderar con ese número.")) from None
+    except ValidationError as exc:
+        proposal.refresh_from_db()  # the service may have set fields before failing; show what is stored
+        return _detail(request, proposal, errors=_errors(exc), values=post, status=400)
+    messages.success(request, done)
+    return redirect("participation-proposal", pk=pk)
 
 
 @require_POST
 @login_required(login_url="web-login")
 def proposal_support(request, pk: int):
-    proposal = selectors.proposal_public_get(pk=pk)
-    if proposal is None:
-        raise Http404(_("No existe una propuesta pública con ese número."))
+    proposal = _proposal_for(request, pk)
     wait = _throttle_wait(request, SupportThrottle)
     if wait:
         return _too_many(request, wait)
@@ -239,7 +339,16 @@ def accountability_locality(request, code: str):
 
 
 def pulse(request):
+    """The one-question survey, then the answers per UPZ on a map beside the incident heatmap.
+
+    The maps are drawn by a small module from /api/pulse/map.geojson and /api/maps/heatmap/ for the
+    same area and period; the table under them carries the same figures for keyboards and readers.
+    """
     upzs = _upz_choices()
+    localities = _localities()
+    code = request.GET.get("localidad", "")
+    if code not in {loc.code for loc in localities}:
+        code = ""
     errors = {}
     if request.method == "POST":
         wait = _throttle_wait(request, PulseThrottle)
@@ -253,11 +362,34 @@ def pulse(request):
             errors = _errors(exc)
         else:
             messages.success(request, _("Gracias: su respuesta es anónima y cuenta para su UPZ."))
-            return redirect("participation-accountability-locality", code=answer.locality.code)
+            return redirect(f"{reverse('participation-pulse')}?localidad={answer.locality.code}#mapa")
+    date_from, date_to = selectors.pulse_period()
     return render(
         request,
         "participation/pulse.html",
-        {"upzs": upzs, "errors": errors, "question": PULSE_QUESTION, "values": request.POST},
+        {
+            "upzs": upzs,
+            "errors": errors,
+            "question": PULSE_QUESTION,
+            "values": request.POST,
+            "localities": localities,
+            "code": code,
+            "rows": selectors.pulse_table(locality_code=code or None),
+            "period": {"date_from": date_from, "date_to": date_to},
+            "min_count": public_min_count(),
+            "pulse_config": {
+                "basemap": settings.BASEMAP_URL,
+                "pulse": f"{reverse('pulse-map')}?locality={code}" if code else reverse("pulse-map"),
+                "heatmap": reverse("maps-heatmap"),
+                "locality": code,
+                "date_from": date_from.isoformat(),
+                "date_to": date_to.isoformat(),
+                "cell": 500,
+                "noData": _("Sin datos suficientes"),
+                "reports": _("%(n)s reportes"),
+                "mean": _("Percepción media: %(v)s de 5"),
+            },
+        },
         status=400 if errors else 200,
     )
 

@@ -41,6 +41,7 @@ translations() {
   step "Traducciones (compilemessages)"
   (cd web && ../.venv/bin/python ../manage.py compilemessages -v0)
   (cd workbench && ../.venv/bin/python ../manage.py compilemessages -v0)
+  (cd participation && ../.venv/bin/python ../manage.py compilemessages -v0)
 }
 
 database() {

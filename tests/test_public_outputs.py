@@ -364,6 +364,12 @@ PUBLIC_OUTPUTS: dict[str, Callable[[Plan], list[Fetch]]] = {
     # Per-UPZ means with their answer counts: UPZ 2 has fewer than k answers and must be absent
     # (tests/participation/test_api.py checks the suppression itself).
     "pulse": lambda plan: [Fetch(reverse("pulse")), Fetch(reverse("pulse"), (("locality", "01"),))],
+    # The same means on UPZ polygons: UPZ 2 (fewer than k answers) must carry mean null, no count
+    # (tests/participation/test_citizen_pulse_map.py checks it).
+    "pulse-map": lambda plan: [
+        Fetch(reverse("pulse-map")),
+        Fetch(reverse("pulse-map"), (("locality", "01"),)),
+    ],
     "session-calendar": lambda plan: [
         Fetch(reverse("session-calendar", kwargs={"pk": pk})) for pk in plan.participation["sessions"]
     ],
@@ -582,6 +588,13 @@ EXEMPT: dict[str, Exempt] = {
     "proposal-moderate": Exempt("moderation (POST)", _first_participation("proposal-moderate")),
     "participation-proposal-new": Exempt(
         "the empty proposal form, signed-in citizens only", _probe("participation-proposal-new", (302,))
+    ),
+    "participation-proposal-withdraw": Exempt(
+        "the author's withdrawal (POST, signed in)",
+        _first_participation("participation-proposal-withdraw", (302, 405)),
+    ),
+    "participation-proposal-moderate": Exempt(
+        "moderation (POST, staff)", _first_participation("participation-proposal-moderate", (302, 405))
     ),
     "participation-proposal-support": Exempt(
         "POST only (support)", _first_participation("participation-proposal-support", (302, 405))
