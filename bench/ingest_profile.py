@@ -108,9 +108,8 @@ def main() -> int:
             post(i)
         with CaptureQueriesContext(connection) as queries:
             post(0)
-        statements = Counter(
-            q["sql"].split()[0].upper() if q["sql"].split() else "?" for q in queries.captured_queries
-        )
+        captured = list(queries.captured_queries)  # the next request resets Django's query log
+        statements = Counter(q["sql"].split()[0].upper() if q["sql"].split() else "?" for q in captured)
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
@@ -123,10 +122,10 @@ def main() -> int:
         print(f"bench/ingest_profile.py — {machine()} — load average {os.getloadavg()[0]:.2f}")
         print(f"{args.n - 1} reports in-process under cProfile: {elapsed / (args.n - 1) * 1000:.2f} ms each")
         print(
-            f"SQL per report: {len(queries.captured_queries)} statements "
+            f"SQL per report: {len(captured)} statements "
             f"({', '.join(f'{k} {v}' for k, v in statements.most_common())})"
         )
-        for q in queries.captured_queries:
+        for q in captured:
             print(f"    {q['time']:>6}s  {' '.join(q['sql'].split())[:150]}")
         print()
         print(f"{'stage':<42} {'ms/report':>10}  {'calls/report':>12}")
@@ -143,7 +142,9 @@ def main() -> int:
             cumulative = max(f[3] for f in found)
             print(f"{name:<42} {cumulative / per:>10.2f}  {calls / (args.n - 1):>12.2f}")
         print()
-        stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(int(os.environ.get("PROFILE_LINES", "25")))
+        stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(
+            int(os.environ.get("PROFILE_LINES", "25"))
+        )
     finally:
         Report.objects.filter(description__startswith=marker).delete()
         IdempotencyRecord.objects.filter(key__startswith=f"profile-{run}-").delete()

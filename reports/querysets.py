@@ -22,9 +22,13 @@ _POINT_SQL = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
 # locates the point (same rule as localities.selectors.locate_point: parts of the active boundary
 # version that cover it, lowest code on a border), snaps the public point (reports.visibility's SQL
 # form of public_point), inserts the report and its first history step, and returns what the reply
-# needs. No locality covering the point: nothing is inserted and no row comes back.
+# needs. The category's `active` and `sensitive` are read here, in the same statement, so a category
+# object held in a cache can never file into a deactivated category nor publish the point of one
+# made sensitive since. No locality covering the point, or no active category: nothing is inserted
+# and no row comes back.
 _INSERT_LOCATED_SQL = f"""
 WITH active AS (SELECT id FROM localities_boundaryversion WHERE active),
+cat AS (SELECT id, sensitive FROM reports_category WHERE id = %(category)s AND active),
 loc AS (
     SELECT l.id, l.code, l.name FROM localities_localitypart p
     JOIN localities_locality l ON l.id = p.locality_id
@@ -42,11 +46,11 @@ report AS (
         tracking_code, category_id, description, location, public_location, locality_id, upz_id,
         occurred_at, created_at, updated_at, channel, status, reporter_id, referred_to, hidden,
         moderation_reason, support_count, is_demo)
-    SELECT %(tracking_code)s, %(category)s, %(description)s, {_POINT_SQL},
-           {public_point_sql(_POINT_SQL, "%(sensitive)s")},
+    SELECT %(tracking_code)s, cat.id, %(description)s, {_POINT_SQL},
+           {public_point_sql(_POINT_SQL, "cat.sensitive")},
            loc.id, (SELECT id FROM upz), %(occurred_at)s, %(now)s, %(now)s, %(channel)s, %(status)s,
            %(reporter)s, '', false, '', 0, false
-    FROM loc
+    FROM loc CROSS JOIN cat
     RETURNING id, public_location
 ),
 step AS (
@@ -54,20 +58,22 @@ step AS (
     SELECT id, '', %(status)s, %(reporter)s, '', %(now)s FROM report
     RETURNING id
 )
-SELECT report.id, ST_X(report.public_location), ST_Y(report.public_location), step.id,
+SELECT report.id, ST_X(report.public_location), ST_Y(report.public_location), step.id, cat.sensitive,
        loc.id, loc.code, loc.name, upz.id, upz.code, upz.name
-FROM report CROSS JOIN step CROSS JOIN loc LEFT JOIN upz ON true
+FROM report CROSS JOIN step CROSS JOIN cat CROSS JOIN loc LEFT JOIN upz ON true
 """  # noqa: S608 (fragments are constants of this module and reports.visibility; values are parameters)
 
 
 @dataclass(frozen=True)
 class LocatedInsert:
     """What `ReportQuerySet.insert_located` wrote: ids, the public point (EPSG:4326, None when
-    sensitive) and the locality/UPZ it assigned as (id, code, name) (upz None when no unit covers it)."""
+    sensitive), the category's `sensitive` as the statement read it, and the locality/UPZ it
+    assigned as (id, code, name) (upz None when no unit covers it)."""
 
     report_id: int
     public_location: Point | None
     step_id: int
+    sensitive: bool
     locality: tuple[int, str, str]
     upz: tuple[int, str, str] | None
 
@@ -124,7 +130,6 @@ class ReportQuerySet(models.QuerySet):
         point: Point,
         tracking_code: str,
         category_id: int,
-        sensitive: bool,
         description: str,
         occurred_at,
         now,
@@ -134,13 +139,13 @@ class ReportQuerySet(models.QuerySet):
     ) -> LocatedInsert | None:
         """Insert a report at `point` (EPSG:4326) with its locality, UPZ, public point (snapped in
         EPSG:9377 to public_grid_metres()) and first history step (`status`, by the reporter), in one
-        statement; None (nothing written) when no locality of the active version covers the point."""
+        statement; None (nothing written) when no locality of the active version covers the point or
+        the category is not active. The public point is NULL when the category is sensitive."""
         params = {
             "lon": point.x,
             "lat": point.y,
             "tracking_code": tracking_code,
             "category": category_id,
-            "sensitive": sensitive,
             "public_grid": public_grid_metres(),
             "description": description,
             "occurred_at": occurred_at,
@@ -154,11 +159,12 @@ class ReportQuerySet(models.QuerySet):
             row = cursor.fetchone()
         if row is None:
             return None
-        report_id, px, py, step_id, loc_id, loc_code, loc_name, upz_id, upz_code, upz_name = row
+        report_id, px, py, step_id, sensitive, loc_id, loc_code, loc_name, upz_id, upz_code, upz_name = row
         return LocatedInsert(
             report_id=report_id,
             public_location=None if px is None else Point(px, py, srid=STORAGE_SRID),
             step_id=step_id,
+            sensitive=sensitive,
             locality=(loc_id, loc_code, loc_name),
             upz=None if upz_id is None else (upz_id, upz_code, upz_name),
         )

@@ -16,7 +16,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from geo.inputs import check_date_bounds
 from geo.spatial import check_geojson_geometry, check_lonlat, make_point
 
-from . import access, visibility
+from . import access, selectors, visibility
 from .models import Category, Channel, Entity, Report, Response, Status, StatusChange
 
 LOCATION_HELP = (
@@ -43,7 +43,6 @@ class FieldsBuiltOnce:
             built = super().get_fields()
             cls._fields_built_once = built
         return copy.deepcopy(built)
-
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -174,8 +173,21 @@ class ContactField(serializers.Field):
 # --- creation ------------------------------------------------------------------------------------------
 
 
+class ActiveCategoryField(serializers.SlugRelatedField):
+    """An active category by its code, read through selectors.category_active_by_code (kept per
+    process), not with a query per request."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | float):
+            self.fail("invalid")
+        category = selectors.category_active_by_code(str(data))
+        if category is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return category
+
+
 class ReportCreateInputSerializer(serializers.Serializer):
-    category = serializers.SlugRelatedField(
+    category = ActiveCategoryField(
         slug_field="code",
         queryset=Category.objects.filter(active=True),
         error_messages={

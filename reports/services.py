@@ -93,6 +93,7 @@ def clean_text(
     return text
 
 
+INACTIVE_CATEGORY_MESSAGE = "Elija una categoría válida de la lista (GET /api/categories/)."
 OUTSIDE_BOGOTA_MESSAGE = (
     "El punto está fuera de Bogotá. Esta plataforma solo recibe reportes dentro del "
     "Distrito Capital; revise la ubicación en el mapa."
@@ -170,7 +171,7 @@ def report_create(
             return None
 
     if category is None or not category.active:
-        errors["category"] = ["Elija una categoría válida de la lista (GET /api/categories/)."]
+        errors["category"] = [INACTIVE_CATEGORY_MESSAGE]
     text = collect(clean_text, description, field="description")
     point = collect(_check_point, location)
     when = collect(_check_occurred_at, occurred_at)
@@ -213,7 +214,6 @@ def report_create(
             point=point,
             tracking_code=tracking_code,
             category_id=category.pk,
-            sensitive=category.sensitive,
             description=text,
             occurred_at=when,
             now=now,
@@ -222,6 +222,8 @@ def report_create(
             reporter_id=reporter.pk if reporter is not None else None,
         )
         if inserted is not None:
+            if inserted.sensitive != category.sensitive:  # changed since this (cached) copy was read
+                category = Category.objects.get(pk=category.pk)
             report = _report_as_inserted(
                 inserted,
                 tracking_code=tracking_code,
@@ -244,6 +246,9 @@ def report_create(
             _carry_created_relations(report, inserted=inserted, photos=photo_rows, contact=contact_row)
             _refresh_maps_after_commit()
     if inserted is None:
+        # Nothing written: the point is outside, or the category was deactivated since it was read.
+        if not Category.objects.filter(pk=category.pk, active=True).exists():
+            raise ValidationError({"category": [INACTIVE_CATEGORY_MESSAGE]})
         raise ValidationError({"location": [OUTSIDE_BOGOTA_MESSAGE]})
     return report
 
