@@ -110,17 +110,24 @@ def main() -> int:
             post(0)
         captured = list(queries.captured_queries)  # the next request resets Django's query log
         statements = Counter(q["sql"].split()[0].upper() if q["sql"].split() else "?" for q in captured)
+        half = (args.n - 1) // 2
+        plain = time.perf_counter()
+        for i in range(1, half + 1):
+            post(i)
+        plain = (time.perf_counter() - plain) / half
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
-        for i in range(1, args.n):
+        for i in range(half + 1, args.n):
             post(i)
         profiler.disable()
         elapsed = time.perf_counter() - started
         stats = pstats.Stats(profiler)
-        per = (args.n - 1) / 1000.0
+        profiled = args.n - 1 - half
+        per = profiled / 1000.0
         print(f"bench/ingest_profile.py — {machine()} — load average {os.getloadavg()[0]:.2f}")
-        print(f"{args.n - 1} reports in-process under cProfile: {elapsed / (args.n - 1) * 1000:.2f} ms each")
+        print(f"{half} reports in-process without the profiler: {plain * 1000:.2f} ms each (one at a time)")
+        print(f"{profiled} reports in-process under cProfile: {elapsed / profiled * 1000:.2f} ms each")
         print(
             f"SQL per report: {len(captured)} statements "
             f"({', '.join(f'{k} {v}' for k, v in statements.most_common())})"
@@ -140,7 +147,7 @@ def main() -> int:
                 continue
             calls = sum(f[1] for f in found)
             cumulative = max(f[3] for f in found)
-            print(f"{name:<42} {cumulative / per:>10.2f}  {calls / (args.n - 1):>12.2f}")
+            print(f"{name:<42} {cumulative / per:>10.2f}  {calls / profiled:>12.2f}")
         print()
         stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(
             int(os.environ.get("PROFILE_LINES", "25"))

@@ -45,6 +45,7 @@ from .models import (
 )
 from .models import Status as S
 from .photos import photo_clean
+from .selectors import category_cache_clear
 from .text import strip_xml_forbidden
 from .visibility import public_point  # noqa: F401 - imported from here by tests and fixtures
 
@@ -248,6 +249,7 @@ def report_create(
     if inserted is None:
         # Nothing written: the point is outside, or the category was deactivated since it was read.
         if not Category.objects.filter(pk=category.pk, active=True).exists():
+            category_cache_clear()  # the copy was stale: the next report reads the categories afresh
             raise ValidationError({"category": [INACTIVE_CATEGORY_MESSAGE]})
         raise ValidationError({"location": [OUTSIDE_BOGOTA_MESSAGE]})
     return report
