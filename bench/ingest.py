@@ -200,7 +200,6 @@ def start_server(port: int, workers: int, threads: int, pin: str | None, log_pat
         # Lifted for this benchmark server only: N anonymous reports from one loopback address.
         "THROTTLE_REPORT_CREATE_ANON": "100000000/hour",
         "LOG_LEVEL": "WARNING",
-        "ACCESS_LOG_LEVEL": "WARNING",
     }
     if "DATABASE_URL" not in env:
         env["DATABASE_URL"] = (ROOT / ".local" / "database_url").read_text().strip()
