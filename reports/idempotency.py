@@ -76,18 +76,22 @@ def idempotent(request, endpoint: str, handler) -> Response:
     fingerprint = request_fingerprint(request)
     ttl = timedelta(hours=int(getattr(settings, "IDEMPOTENCY_TTL_HOURS", 24)))
     with transaction.atomic():
-        record_id = IdempotencyRecord.objects.claim(
-            scope=scope, key=key, request_hash=fingerprint, now=timezone.now()
-        )
-        if record_id is None:
-            existing = IdempotencyRecord.objects.get(scope=scope, key=key)
+        record_id = None
+        for _attempt in range(3):
+            record_id = IdempotencyRecord.objects.claim(
+                scope=scope, key=key, request_hash=fingerprint, now=timezone.now()
+            )
+            if record_id is not None:
+                break
+            existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+            if existing is None:  # removed as expired by a concurrent retry: claim again
+                continue
             if existing.created_at >= timezone.now() - ttl:
                 return _replay(existing, fingerprint)
             # Expired: forgotten, and the key starts afresh (rare, so checked only on this path).
             existing.delete()
-            record_id = IdempotencyRecord.objects.claim(
-                scope=scope, key=key, request_hash=fingerprint, now=timezone.now()
-            )
+        if record_id is None:  # a concurrent retry of the expired key claimed it first
+            return _replay(IdempotencyRecord.objects.get(scope=scope, key=key), fingerprint)
         response = handler()
         if 200 <= response.status_code < 300:
             IdempotencyRecord.objects.filter(pk=record_id).update(
