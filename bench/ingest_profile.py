@@ -48,12 +48,13 @@ STAGES = [
     ("authentication + throttle", "rest_framework/views.py", "initial"),
     ("idempotency (whole wrapper)", "reports/idempotency.py", "idempotent"),
     ("idempotency fingerprint", "reports/idempotency.py", "request_fingerprint"),
+    ("idempotency claim (INSERT … ON CONFLICT)", "reports/querysets.py", "claim"),
     ("input validation (serializer)", "rest_framework/serializers.py", "is_valid"),
     ("service report_create", "reports/services.py", "report_create"),
-    ("locate (locality + UPZ)", "localities/selectors.py", "locate_point"),
-    ("public point (grid snap)", "reports/visibility.py", "public_point"),
-    ("report row insert", "reports/services.py", "report_insert"),
-    ("re-read for the reply", "reports/selectors.py", "report_by_tracking_code"),
+    ("locate in Python (before this work)", "localities/selectors.py", "locate_point"),
+    ("public point in Python (before this work)", "reports/visibility.py", "public_point"),
+    ("one-statement insert (locate+snap+report+history)", "reports/querysets.py", "insert_located"),
+    ("re-read for the reply (before this work)", "reports/selectors.py", "report_by_tracking_code"),
     ("output serialization", "rest_framework/serializers.py", "data"),
     ("rollup refresh enqueue (after commit)", "maps/services.py", "rollups_refresh_enqueue"),
     ("SQL execution (all statements)", "psycopg/cursor.py", "execute"),
@@ -135,7 +136,7 @@ def main() -> int:
         for q in captured:
             print(f"    {q['time']:>6}s  {' '.join(q['sql'].split())[:150]}")
         print()
-        print(f"{'stage':<42} {'ms/report':>10}  {'calls/report':>12}")
+        print(f"{'stage':<52} {'ms/report':>10}  {'calls/report':>12}")
         for name, path, func in STAGES:
             found = [
                 (cc, nc, tt, ct)
@@ -143,11 +144,11 @@ def main() -> int:
                 if fn == func and file.endswith(path)
             ]
             if not found:
-                print(f"{name:<42} {'—':>10}")
+                print(f"{name:<52} {'—':>10}")
                 continue
             calls = sum(f[1] for f in found)
             cumulative = max(f[3] for f in found)
-            print(f"{name:<42} {cumulative / per:>10.2f}  {calls / profiled:>12.2f}")
+            print(f"{name:<52} {cumulative / per:>10.2f}  {calls / profiled:>12.2f}")
         print()
         stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(
             int(os.environ.get("PROFILE_LINES", "25"))
