@@ -1,6 +1,7 @@
 """Ingest benchmark: N citizen reports POSTed concurrently over HTTP to the platform under gunicorn.
 
     .venv/bin/python bench/ingest.py [--n 2000] [--concurrency 16] [--workers 3] [--retry-share 0.1]
+                                     [--threads 1] [--pin-server 0 --pin-client 1]
 
 What it does, in order (everything on 127.0.0.1, bounded by --max-seconds, and it always stops the
 server and removes its own rows, also on error or Ctrl-C):
@@ -8,18 +9,23 @@ server and removes its own rows, also on error or Ctrl-C):
    the categories (`load_categories`).
 2. Draws N random points inside Bogotá's urban UPZ (PostGIS ST_GeneratePoints, fixed seed), keeping
    only points that `locate_many` places in a locality, so every report should be accepted.
-3. Starts gunicorn (geo.wsgi, DJANGO_SETTINGS_MODULE=geo.settings.dev with DEBUG=0 and
-   CONN_MAX_AGE=60) on a free loopback port. Reports are sent anonymously, as most citizens do, so
-   the anonymous creation throttle is lifted *for this server process only* through its environment
-   variable THROTTLE_REPORT_CREATE_ANON (see REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]).
+3. Starts gunicorn as `make serve` does (geo/gunicorn.conf.py, geo.settings.production, its default
+   persistent connections; WEB_CONCURRENCY=--workers, GUNICORN_THREADS=--threads) on a free loopback
+   port. Reports are sent anonymously, as most citizens do, so the anonymous creation throttle is
+   lifted *for this server process only* through its environment variable THROTTLE_REPORT_CREATE_ANON
+   (see REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]). --pin-server / --pin-client (CPU lists for
+   taskset, e.g. 0 and 1) pin the server and this process (the HTTP client and the SQL baseline's
+   client) when other work shares the machine.
 4. POSTs the N reports (JSON, GeoJSON point) from a thread pool; a share of them (--retry-share) is
    sent a second time with the same Idempotency-Key, X-Device-Id and body, like a phone retrying
    after a lost answer. The retry is shuffled in with the rest, so it sometimes races the original.
 5. Stops the server, then inserts the same N points with raw SQL doing the same locality/UPZ
    assignment and public-point generalisation (INSERT … SELECT with the point-in-polygon join on the
    subdivided parts): once as one set-based statement and once as one statement per report.
-6. Prints reports/s, p50/p95 latency and the ratios, then checks that every report exists exactly
-   once (counted by the run's marker in the description) and that every retry got the original's
+6. Prints reports/s, p50/p95/p99 latency, the load average before and after, and the ratio of the
+   per-statement SQL rate to the HTTP rate (target: at least 200 reports/s over HTTP and at most 4×
+   slower than one SQL statement per report); then checks that every report exists exactly once
+   (counted by the run's marker in the description) and that every retry got the original's
    tracking code. Exit status 1 if anything was lost, duplicated or refused.
 """
 
@@ -28,6 +34,7 @@ import http.client
 import io
 import json
 import os
+import platform
 import random
 import signal
 import socket
@@ -177,29 +184,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, workers: int, log_path: Path) -> subprocess.Popen:
+def start_server(port: int, workers: int, threads: int, pin: str | None, log_path: Path) -> subprocess.Popen:
+    secret = ROOT / ".local" / "secret_key"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "geo.settings.dev",
-        "DEBUG": "0",
-        "CONN_MAX_AGE": "60",
+        "DJANGO_SETTINGS_MODULE": "geo.settings.production",
+        "SECRET_KEY": secret.read_text().strip() if secret.exists() else uuid.uuid4().hex * 2,
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_THREADS": str(threads),
         # Lifted for this benchmark server only: N anonymous reports from one loopback address.
         "THROTTLE_REPORT_CREATE_ANON": "100000000/hour",
         "LOG_LEVEL": "WARNING",
     }
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "geo.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--timeout",
-        "60",
-        "--log-level",
-        "warning",
-    ]
+    if "DATABASE_URL" not in env:
+        env["DATABASE_URL"] = (ROOT / ".local" / "database_url").read_text().strip()
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "geo/gunicorn.conf.py", "geo.wsgi"]
+    if pin:
+        command = ["taskset", "-c", pin, *command]
     log_file = open(log_path, "w")  # noqa: SIM115 - closed when the process ends
     return subprocess.Popen(  # noqa: S603 - fixed command, no shell
         command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
@@ -403,6 +409,11 @@ def percentile(values: list[float], q: float) -> float:
     )
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as `uptime` prints them."""
+    return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def cleanup(run_id: str) -> None:
     marker = MARKER.format(run=run_id)
     Report.objects.filter(description__startswith=marker).delete()
@@ -415,6 +426,13 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16, help="hilos cliente")
     parser.add_argument("--workers", type=int, default=3, help="workers de gunicorn (2-4)")
     parser.add_argument(
+        "--threads", type=int, default=1, help="hilos por worker de gunicorn (gthread si > 1)"
+    )
+    parser.add_argument("--pin-server", default=None, help="CPU del servidor para taskset, p. ej. 0")
+    parser.add_argument(
+        "--pin-client", default=None, help="CPU de este proceso (cliente HTTP y SQL), p. ej. 1"
+    )
+    parser.add_argument(
         "--retry-share", type=float, default=0.10, help="fracción reenviada con la misma clave"
     )
     parser.add_argument("--max-seconds", type=float, default=600, help="tope de tiempo del envío")
@@ -422,6 +440,10 @@ def main() -> int:
     args = parser.parse_args()
     if not 1 <= args.n <= 20000 or not 1 <= args.concurrency <= 64 or not 1 <= args.workers <= 8:
         parser.error("--n 1..20000, --concurrency 1..64, --workers 1..8")
+    if not 1 <= args.threads <= 16:
+        parser.error("--threads 1..16")
+    if args.pin_client:
+        os.sched_setaffinity(0, {int(c) for c in args.pin_client.split(",")})
 
     run = Run(run_id=uuid.uuid4().hex[:10])
     rng = random.Random(args.seed)
@@ -442,12 +464,17 @@ def main() -> int:
         jobs = build_jobs(run.run_id, points, codes, args.retry_share, rng)
         retries = sum(j.retry for j in jobs)
         port = free_port()
-        log(f"Servidor: gunicorn geo.wsgi, {args.workers} workers, 127.0.0.1:{port} (registro: {log_path})")
-        server = start_server(port, args.workers, log_path)
+        log(
+            f"Servidor: gunicorn geo.wsgi (geo.settings.production), {args.workers} workers × {args.threads} "
+            f"hilos, 127.0.0.1:{port}, CPU {args.pin_server or 'todas'} (registro: {log_path})"
+        )
+        server = start_server(port, args.workers, args.threads, args.pin_server, log_path)
         wait_ready(port, server)
+        load_before = load_average()
         log(f"Enviando {args.n} reportes + {retries} reintentos con {args.concurrency} hilos…")
         deadline = time.monotonic() + args.max_seconds
         elapsed = load(port, jobs, args.concurrency, deadline, run)
+        load_after = load_average()
         stop_server(server)
         server = None
 
@@ -462,8 +489,17 @@ def main() -> int:
         replays = sum(1 for o in run.outcomes if o.replayed)
         waits = sum(o.attempts - 1 for o in run.outcomes if o.attempts > 1)
 
+        load_sql = load_average()
+        row_rate = args.n / row_s
+        ratio = row_rate / http_rate
         log("")
-        log(f"Ingesta por HTTP — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} núcleos")
+        log(
+            f"Ingesta por HTTP — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} núcleos, "
+            f"cliente en CPU {args.pin_client or 'todas'}, servidor en CPU {args.pin_server or 'todas'}"
+        )
+        log(f"  carga (uptime) al empezar    {load_before}")
+        log(f"  carga al terminar el envío   {load_after}")
+        log(f"  carga tras la línea base SQL {load_sql}")
         log(f"  reportes distintos           {args.n:>10}")
         log(
             f"  solicitudes (con reintentos) {len(run.outcomes):>10}   reintentos: {retries}, repetidos: {replays}, esperas 409: {waits}"
@@ -474,16 +510,27 @@ def main() -> int:
         log(f"  solicitudes/s                {len(run.outcomes) / elapsed:>10.1f}")
         log(f"  latencia p50                 {percentile(latencies, 50) * 1000:>10.1f} ms")
         log(f"  latencia p95                 {percentile(latencies, 95) * 1000:>10.1f} ms")
+        log(f"  latencia p99                 {percentile(latencies, 99) * 1000:>10.1f} ms")
         log("")
         log("| vía | reportes/s | relación HTTP ÷ vía |")
         log("|---|---:|---:|")
-        log(f"| HTTP (gunicorn {args.workers} workers, {args.concurrency} hilos) | {http_rate:.1f} | 1.00 |")
+        log(
+            f"| HTTP (gunicorn {args.workers}×{args.threads}, {args.concurrency} hilos cliente) | "
+            f"{http_rate:.1f} | 1.00 |"
+        )
         for name, seconds in (
             ("SQL INSERT … SELECT, una sentencia por reporte", row_s),
             ("SQL INSERT … SELECT, una sentencia para todos", bulk_s),
         ):
             rate = args.n / seconds
             log(f"| {name} | {rate:.1f} | {http_rate / rate:.3f} (SQL {rate / http_rate:.1f}× más rápido) |")
+        log("")
+        met = http_rate >= 200 and ratio <= 4
+        log(
+            f"Objetivo (≥ 200 reportes/s y ≤ 4× la SQL de una sentencia por reporte): "
+            f"{http_rate:.1f} reportes/s, SQL {ratio:.2f}× más rápida — {'cumplido' if met else 'NO cumplido'} "
+            f"(carga {load_after})"
+        )
         log("")
         if problems:
             log("FALLÓ la verificación:")

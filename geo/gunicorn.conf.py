@@ -1,8 +1,10 @@
 """gunicorn settings for `make serve` (scripts/platform.sh serve); every value can come from the environment.
 
-WEB_CONCURRENCY workers (default: 2 per core + 1), synchronous: each request holds one worker and at
-most one database connection, which keeps PostgreSQL's connection count predictable
-(workers x nodes <= max_connections). Access lines come from Django (geo.logs), as JSON with the
+WEB_CONCURRENCY workers (default: 2 per core + 1), synchronous by default: each request holds one
+worker and at most one database connection, which keeps PostgreSQL's connection count predictable
+(workers x threads x nodes <= max_connections). GUNICORN_THREADS > 1 gives each worker that many
+threads (gunicorn's gthread worker), each with its own persistent connection; GUNICORN_PRELOAD=1 loads
+Django once in the master before forking (faster worker restarts, shared memory). Access lines come from Django (geo.logs), as JSON with the
 request id, so gunicorn's own access log is off; its error log goes to stderr.
 """
 
@@ -11,7 +13,9 @@ import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
-worker_class = "sync"
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread" if threads > 1 else "sync")
+preload_app = os.environ.get("GUNICORN_PRELOAD", "0").lower() in ("1", "true", "yes")
 # Exports of 1M rows stream for a while; a worker stuck longer than this is killed and replaced.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30

@@ -4,9 +4,11 @@ Records are scoped by endpoint and caller: the user id when signed in, else a ha
 (see reports.throttles: REMOTE_ADDR unless NUM_PROXIES) together with the X-Device-Id header, so a
 different caller who sends the same key and body never receives the first caller's answer (its
 tracking code and exact point). Race safety: the record is inserted *first*, inside the
-request's transaction, under a unique (scope, key) constraint. A concurrent retry blocks on that
-unique index until the first request commits, then finds the finished record and replays it; if the
-first request fails, its record rolls back with it and the retry runs normally. Only successful
+request's transaction, under a unique (scope, key) constraint (INSERT … ON CONFLICT DO NOTHING,
+IdempotencyRecordQuerySet.claim). A concurrent retry blocks on that unique index until the first
+request commits, then finds the finished record and replays it; if the first request fails, its
+record rolls back with it and the retry runs normally. An expired record (IDEMPOTENCY_TTL_HOURS) is
+deleted when its key comes back, and the key starts afresh. Only successful
 (2xx) responses are remembered: a 400 can be corrected and resent with the same key.
 """
 
@@ -15,7 +17,7 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.response import Response
@@ -74,20 +76,28 @@ def idempotent(request, endpoint: str, handler) -> Response:
     fingerprint = request_fingerprint(request)
     ttl = timedelta(hours=int(getattr(settings, "IDEMPOTENCY_TTL_HOURS", 24)))
     with transaction.atomic():
-        IdempotencyRecord.objects.filter(scope=scope, key=key, created_at__lt=timezone.now() - ttl).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    key=key, scope=scope, request_hash=fingerprint, response_status=PENDING, response_body={}
-                )
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.get(scope=scope, key=key)
-            return _replay(existing, fingerprint)
+        record_id = None
+        for _attempt in range(3):
+            record_id = IdempotencyRecord.objects.claim(
+                scope=scope, key=key, request_hash=fingerprint, now=timezone.now()
+            )
+            if record_id is not None:
+                break
+            existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+            if existing is None:  # removed as expired by a concurrent retry: claim again
+                continue
+            if existing.created_at >= timezone.now() - ttl:
+                return _replay(existing, fingerprint)
+            # Expired: forgotten, and the key starts afresh (rare, so checked only on this path).
+            existing.delete()
+        if record_id is None:  # a concurrent retry of the expired key claimed it first
+            return _replay(IdempotencyRecord.objects.get(scope=scope, key=key), fingerprint)
         response = handler()
         if 200 <= response.status_code < 300:
-            record.response_status = response.status_code
-            record.response_body = json.loads(json.dumps(response.data, default=str))
-            record.save(update_fields=["response_status", "response_body"])
+            IdempotencyRecord.objects.filter(pk=record_id).update(
+                response_status=response.status_code,
+                response_body=json.loads(json.dumps(response.data, default=str)),
+            )
         else:
             transaction.set_rollback(True)
         return response

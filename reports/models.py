@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from localities.models import Locality, Upz
 
-from .querysets import ReportQuerySet
+from .querysets import IdempotencyRecordQuerySet, ReportQuerySet
 
 DESCRIPTION_MAX_LENGTH = 4000  # GeoReport v2 allows descriptions of up to 4000 characters
 # Crockford-style alphabet without 0/O/1/I/L so codes survive being read aloud or copied by hand.
@@ -309,6 +309,8 @@ class IdempotencyRecord(models.Model):
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = IdempotencyRecordQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_per_scope")]

@@ -4,14 +4,78 @@ What "public" means is reports.visibility's rule (`public()` applies it); the re
 a duplicate or rejected report through its tracking code.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point, Polygon
+from django.db import connections, router
 from django.db.models import BooleanField, FloatField, Func, Q, Value
 
 from geo.spatial import STORAGE_SRID
 
 from . import access
-from .visibility import public_q
+from .visibility import public_grid_metres, public_point_sql, public_q
+
+_POINT_SQL = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
+
+# Raw SQL: the ORM cannot insert from a SELECT, nor chain two INSERTs in one statement. One round trip
+# locates the point (same rule as localities.selectors.locate_point: parts of the active boundary
+# version that cover it, lowest code on a border), snaps the public point (reports.visibility's SQL
+# form of public_point), inserts the report and its first history step, and returns what the reply
+# needs. The category's `active` and `sensitive` are read here, in the same statement, so a category
+# object held in a cache can never file into a deactivated category nor publish the point of one
+# made sensitive since. No locality covering the point, or no active category: nothing is inserted
+# and no row comes back.
+_INSERT_LOCATED_SQL = f"""
+WITH active AS (SELECT id FROM localities_boundaryversion WHERE active),
+cat AS (SELECT id, sensitive FROM reports_category WHERE id = %(category)s AND active),
+loc AS (
+    SELECT l.id, l.code, l.name FROM localities_localitypart p
+    JOIN localities_locality l ON l.id = p.locality_id
+    WHERE p.version_id = (SELECT id FROM active) AND ST_Covers(p.geom, {_POINT_SQL})
+    ORDER BY l.code LIMIT 1
+),
+upz AS (
+    SELECT u.id, u.code, u.name FROM localities_upzpart p
+    JOIN localities_upz u ON u.id = p.upz_id
+    WHERE p.version_id = (SELECT id FROM active) AND ST_Covers(p.geom, {_POINT_SQL})
+    ORDER BY u.code LIMIT 1
+),
+report AS (
+    INSERT INTO reports_report (
+        tracking_code, category_id, description, location, public_location, locality_id, upz_id,
+        occurred_at, created_at, updated_at, channel, status, reporter_id, referred_to, hidden,
+        moderation_reason, support_count, is_demo)
+    SELECT %(tracking_code)s, cat.id, %(description)s, {_POINT_SQL},
+           {public_point_sql(_POINT_SQL, "cat.sensitive")},
+           loc.id, (SELECT id FROM upz), %(occurred_at)s, %(now)s, %(now)s, %(channel)s, %(status)s,
+           %(reporter)s, '', false, '', 0, false
+    FROM loc CROSS JOIN cat
+    RETURNING id, public_location
+),
+step AS (
+    INSERT INTO reports_statuschange (report_id, from_status, to_status, actor_id, note, created_at)
+    SELECT id, '', %(status)s, %(reporter)s, '', %(now)s FROM report
+    RETURNING id
+)
+SELECT report.id, ST_X(report.public_location), ST_Y(report.public_location), step.id, cat.sensitive,
+       loc.id, loc.code, loc.name, upz.id, upz.code, upz.name
+FROM report CROSS JOIN step CROSS JOIN cat CROSS JOIN loc LEFT JOIN upz ON true
+"""  # noqa: S608 (fragments are constants of this module and reports.visibility; values are parameters)
+
+
+@dataclass(frozen=True)
+class LocatedInsert:
+    """What `ReportQuerySet.insert_located` wrote: ids, the public point (EPSG:4326, None when
+    sensitive), the category's `sensitive` as the statement read it, and the locality/UPZ it
+    assigned as (id, code, name) (upz None when no unit covers it)."""
+
+    report_id: int
+    public_location: Point | None
+    step_id: int
+    sensitive: bool
+    locality: tuple[int, str, str]
+    upz: tuple[int, str, str] | None
 
 
 class _DWithinGeography(Func):
@@ -59,6 +123,52 @@ def _geom_value(point: Point):
 
 
 class ReportQuerySet(models.QuerySet):
+    # --- creation ---------------------------------------------------------------------------------
+    def insert_located(
+        self,
+        *,
+        point: Point,
+        tracking_code: str,
+        category_id: int,
+        description: str,
+        occurred_at,
+        now,
+        channel: str,
+        status: str,
+        reporter_id: int | None,
+    ) -> LocatedInsert | None:
+        """Insert a report at `point` (EPSG:4326) with its locality, UPZ, public point (snapped in
+        EPSG:9377 to public_grid_metres()) and first history step (`status`, by the reporter), in one
+        statement; None (nothing written) when no locality of the active version covers the point or
+        the category is not active. The public point is NULL when the category is sensitive."""
+        params = {
+            "lon": point.x,
+            "lat": point.y,
+            "tracking_code": tracking_code,
+            "category": category_id,
+            "public_grid": public_grid_metres(),
+            "description": description,
+            "occurred_at": occurred_at,
+            "now": now,
+            "channel": channel,
+            "status": status,
+            "reporter": reporter_id,
+        }
+        with connections[self._db or router.db_for_write(self.model)].cursor() as cursor:
+            cursor.execute(_INSERT_LOCATED_SQL, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        report_id, px, py, step_id, sensitive, loc_id, loc_code, loc_name, upz_id, upz_code, upz_name = row
+        return LocatedInsert(
+            report_id=report_id,
+            public_location=None if px is None else Point(px, py, srid=STORAGE_SRID),
+            step_id=step_id,
+            sensitive=sensitive,
+            locality=(loc_id, loc_code, loc_name),
+            upz=None if upz_id is None else (upz_id, upz_code, upz_name),
+        )
+
     # --- visibility -------------------------------------------------------------------------------
     def public(self):
         """Reports anyone may see (reports.visibility.public_q)."""
@@ -173,3 +283,27 @@ class ReportQuerySet(models.QuerySet):
         polygon = Polygon.from_bbox(bbox)
         polygon.srid = STORAGE_SRID
         return self.filter(**{f"{field}__intersects": polygon})
+
+
+class IdempotencyRecordQuerySet(models.QuerySet):
+    def claim(self, *, scope: str, key: str, request_hash: str, now) -> int | None:
+        """Insert a pending record for (scope, key) and return its id; None when one already exists.
+
+        Raw SQL: the ORM's INSERT … ON CONFLICT (bulk_create(ignore_conflicts=True)) does not say
+        whether the row was written. Like a plain INSERT on the unique (scope, key) index, this waits
+        for a concurrent transaction holding the same key: None once that one commits, the new id if
+        it rolled back. No savepoint and no IntegrityError on the retry path.
+        """
+        with connections[self._db or router.db_for_write(self.model)].cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {self.model._meta.db_table}
+                    (key, scope, request_hash, response_status, response_body, created_at)
+                VALUES (%s, %s, %s, 0, '{{}}'::jsonb, %s)
+                ON CONFLICT (scope, key) DO NOTHING
+                RETURNING id
+                """,  # noqa: S608 (the table name is the model's own)
+                [key, scope, request_hash, now],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None

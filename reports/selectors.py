@@ -1,5 +1,6 @@
 """Reads of reports for the API: public list, nearby, the reporter's view and the staff workbench."""
 
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,6 +9,32 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from .models import Category, Report, Response
+
+# code -> (active Category, time.monotonic() when read); see category_active_by_code.
+_active_categories: dict[str, tuple[Category, float]] = {}
+
+
+def category_active_by_code(code: str) -> Category | None:
+    """The active category with this code, or None. Kept in this process for
+    settings.CATEGORY_CACHE_SECONDS (filing a report would otherwise spend a query on it); saving a
+    category here clears the copy (reports.apps), other processes see the change within that time.
+    A stale copy is harmless where it matters: ReportQuerySet.insert_located re-reads `active` and
+    `sensitive` in its own statement."""
+    hit = _active_categories.get(code)
+    ttl = float(getattr(settings, "CATEGORY_CACHE_SECONDS", 60))
+    if hit is not None and time.monotonic() - hit[1] < ttl:
+        return hit[0]
+    category = Category.objects.filter(active=True, code=code).first()
+    if category is None:
+        _active_categories.pop(code, None)
+    else:
+        _active_categories[code] = (category, time.monotonic())
+    return category
+
+
+def category_cache_clear(**_signal_kwargs) -> None:
+    """Forget this process's copies of active categories (connected to Category's save and delete)."""
+    _active_categories.clear()
 
 
 def report_public_list():

@@ -5,6 +5,7 @@ point, the reporter or the contact; sensitive categories have no geometry and no
 Text is returned as plain JSON strings: HTML typed by citizens stays text and is never rendered.
 """
 
+import copy
 import json
 
 from django.contrib.gis.geos import GEOSGeometry
@@ -15,7 +16,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from geo.inputs import check_date_bounds
 from geo.spatial import check_geojson_geometry, check_lonlat, make_point
 
-from . import access, visibility
+from . import access, selectors, visibility
 from .models import Category, Channel, Entity, Report, Response, Status, StatusChange
 
 LOCATION_HELP = (
@@ -24,6 +25,24 @@ LOCATION_HELP = (
 
 
 # --- shared pieces ------------------------------------------------------------------------------------
+
+
+class FieldsBuiltOnce:
+    """ModelSerializer mixin: build the fields once per class, not once per instance.
+
+    ModelSerializer introspects the model (verbose names, choices, validators) every time a
+    serializer is instantiated, which cost a report's creation reply more than all its SQL
+    (bench/ingest_profile.py). The fields depend only on the class, so the first instance keeps them
+    and later ones get a deep copy, as DRF itself does for declared fields.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()
+            cls._fields_built_once = built
+        return copy.deepcopy(built)
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -54,7 +73,7 @@ class CategorySerializer(serializers.ModelSerializer):
         return category_procedures().get(obj.code)
 
 
-class CategoryBriefSerializer(serializers.ModelSerializer):
+class CategoryBriefSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["code", "name_es", "name_en", "group", "sensitive"]
@@ -154,8 +173,21 @@ class ContactField(serializers.Field):
 # --- creation ------------------------------------------------------------------------------------------
 
 
+class ActiveCategoryField(serializers.SlugRelatedField):
+    """An active category by its code, read through selectors.category_active_by_code (kept per
+    process), not with a query per request."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | float):
+            self.fail("invalid")
+        category = selectors.category_active_by_code(str(data))
+        if category is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return category
+
+
 class ReportCreateInputSerializer(serializers.Serializer):
-    category = serializers.SlugRelatedField(
+    category = ActiveCategoryField(
         slug_field="code",
         queryset=Category.objects.filter(active=True),
         error_messages={
@@ -198,7 +230,7 @@ class ReportCreateInputSerializer(serializers.Serializer):
 # --- reporter's view (tracking code holder) --------------------------------------------------------------
 
 
-class HistoryStepSerializer(serializers.ModelSerializer):
+class HistoryStepSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_to_status_display")
     at = serializers.DateTimeField(source="created_at")
 
@@ -207,13 +239,13 @@ class HistoryStepSerializer(serializers.ModelSerializer):
         fields = ["from_status", "to_status", "status_label", "note", "at"]
 
 
-class PublicResponseSerializer(serializers.ModelSerializer):
+class PublicResponseSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = Response
         fields = ["body", "created_at"]
 
 
-class ReportDetailSerializer(UnitsMixin, serializers.ModelSerializer):
+class ReportDetailSerializer(FieldsBuiltOnce, UnitsMixin, serializers.ModelSerializer):
     """What the reporter (holder of the tracking code) sees: their report in full, minus staff data."""
 
     category = CategoryBriefSerializer()

@@ -19,11 +19,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from geo.spatial import STORAGE_SRID, looks_swapped
+from localities.models import Locality, Upz
 from localities.selectors import locate_point
 
 from . import access
@@ -40,11 +41,13 @@ from .models import (
     Response,
     StatusChange,
     Support,
+    new_tracking_code,
 )
 from .models import Status as S
 from .photos import photo_clean
+from .selectors import category_cache_clear
 from .text import strip_xml_forbidden
-from .visibility import public_point
+from .visibility import public_point  # noqa: F401 - imported from here by tests and fixtures
 
 MAX_PHOTOS = 3
 
@@ -91,7 +94,15 @@ def clean_text(
     return text
 
 
-def _check_location(location: Point):
+INACTIVE_CATEGORY_MESSAGE = "Elija una categoría válida de la lista (GET /api/categories/)."
+OUTSIDE_BOGOTA_MESSAGE = (
+    "El punto está fuera de Bogotá. Esta plataforma solo recibe reportes dentro del "
+    "Distrito Capital; revise la ubicación en el mapa."
+)
+
+
+def _check_point(location: Point) -> Point:
+    """The report's point in EPSG:4326 after the checks that need no database (range, swapped axes)."""
     if location is None:
         raise ValidationError({"location": ["Indique la ubicación del reporte."]})
     if location.srid not in (None, STORAGE_SRID):
@@ -110,18 +121,7 @@ def _check_location(location: Point):
                 ]
             }
         )
-    point = Point(lon, lat, srid=STORAGE_SRID)
-    located = locate_point(point)
-    if located is None:
-        raise ValidationError(
-            {
-                "location": [
-                    "El punto está fuera de Bogotá. Esta plataforma solo recibe reportes dentro del "
-                    "Distrito Capital; revise la ubicación en el mapa."
-                ]
-            }
-        )
-    return point, located
+    return Point(lon, lat, srid=STORAGE_SRID)
 
 
 def _check_occurred_at(occurred_at):
@@ -137,7 +137,6 @@ def _check_occurred_at(occurred_at):
     return occurred_at
 
 
-@transaction.atomic
 def report_create(
     *,
     category: Category,
@@ -157,6 +156,10 @@ def report_create(
     `photos`: up to 3 uploads, each re-encoded without metadata by `reports.photos.photo_clean`.
     `device_id` is accepted so every channel calls the same signature, and deliberately not stored:
     an anonymous report keeps no trace of the phone that sent it.
+
+    The database work is one statement (ReportQuerySet.insert_located: locate, snap, insert the report
+    and its history step) plus the contact and photo rows when given. The returned report carries its
+    category, locality, UPZ, history, photos and contact, so a reply needs no further query.
     """
     errors: dict[str, list[str]] = {}
 
@@ -169,9 +172,9 @@ def report_create(
             return None
 
     if category is None or not category.active:
-        errors["category"] = ["Elija una categoría válida de la lista (GET /api/categories/)."]
+        errors["category"] = [INACTIVE_CATEGORY_MESSAGE]
     text = collect(clean_text, description, field="description")
-    checked = collect(_check_location, location)
+    point = collect(_check_point, location)
     when = collect(_check_occurred_at, occurred_at)
     if channel not in Channel.values:
         errors["channel"] = [f"Canal desconocido: use uno de {', '.join(Channel.values)}."]
@@ -196,28 +199,109 @@ def report_create(
                 "Si prefiere, envíe el reporte sin contacto: es anónimo por defecto."
             ]
     if errors:
+        # Every field's message at once: also whether the point is outside Bogotá (the insert below
+        # decides that in the same statement when nothing else is wrong).
+        if point is not None and locate_point(point) is None:
+            errors.setdefault("location", []).append(OUTSIDE_BOGOTA_MESSAGE)
         raise ValidationError(errors)
 
-    point, located = checked
-    report = Report.objects.create(
-        category=category,
-        description=text,
-        location=point,
-        public_location=public_point(point=point, sensitive=category.sensitive),
-        locality=located.locality,
-        upz=located.upz,
-        occurred_at=when,
-        channel=channel,
-        reporter=reporter if reporter is not None and reporter.is_authenticated else None,
-    )
-    StatusChange.objects.create(report=report, from_status="", to_status=S.RECEIVED, actor=report.reporter)
-    if contact_fields:
-        ReportContact.objects.create(report=report, consent_at=timezone.now(), **contact_fields)
-    for clean in cleaned_photos:
-        photo = ReportPhoto(report=report, width=clean.width, height=clean.height)
-        photo.image.save(clean.content.name, clean.content, save=True)
-    _refresh_maps_after_commit()
+    reporter = reporter if reporter is not None and reporter.is_authenticated else None
+    now = timezone.now()
+    tracking_code = new_tracking_code()
+    # No savepoint: inside a caller's transaction (the Idempotency-Key record's) a failure here rolls
+    # the whole request back anyway, and nothing is written before the point is known to be inside.
+    with transaction.atomic(savepoint=False):
+        inserted = Report.objects.insert_located(
+            point=point,
+            tracking_code=tracking_code,
+            category_id=category.pk,
+            description=text,
+            occurred_at=when,
+            now=now,
+            channel=channel,
+            status=S.RECEIVED,
+            reporter_id=reporter.pk if reporter is not None else None,
+        )
+        if inserted is not None:
+            if inserted.sensitive != category.sensitive:  # changed since this (cached) copy was read
+                category = Category.objects.get(pk=category.pk)
+            report = _report_as_inserted(
+                inserted,
+                tracking_code=tracking_code,
+                point=point,
+                category=category,
+                description=text,
+                occurred_at=when,
+                now=now,
+                channel=channel,
+                reporter=reporter,
+            )
+            contact_row = None
+            if contact_fields:
+                contact_row = ReportContact.objects.create(report=report, consent_at=now, **contact_fields)
+            photo_rows = []
+            for clean in cleaned_photos:
+                photo = ReportPhoto(report=report, width=clean.width, height=clean.height)
+                photo.image.save(clean.content.name, clean.content, save=True)
+                photo_rows.append(photo)
+            _carry_created_relations(report, inserted=inserted, photos=photo_rows, contact=contact_row)
+            _refresh_maps_after_commit()
+    if inserted is None:
+        # Nothing written: the point is outside, or the category was deactivated since it was read.
+        if not Category.objects.filter(pk=category.pk, active=True).exists():
+            category_cache_clear()  # the copy was stale: the next report reads the categories afresh
+            raise ValidationError({"category": [INACTIVE_CATEGORY_MESSAGE]})
+        raise ValidationError({"location": [OUTSIDE_BOGOTA_MESSAGE]})
     return report
+
+
+def _report_as_inserted(
+    inserted, *, tracking_code, point, category, description, occurred_at, now, channel, reporter
+):
+    """The Report instance of the row `insert_located` wrote, as a query would load it (no query)."""
+    db = router.db_for_write(Report)
+    values = {f.attname: f.get_default() for f in Report._meta.concrete_fields}
+    values.update(
+        id=inserted.report_id,
+        tracking_code=tracking_code,
+        category_id=category.pk,
+        description=description,
+        location=point,
+        public_location=inserted.public_location,
+        locality_id=inserted.locality[0],
+        upz_id=inserted.upz[0] if inserted.upz else None,
+        occurred_at=occurred_at,
+        created_at=now,
+        updated_at=now,
+        channel=channel,
+        status=S.RECEIVED,
+        reporter_id=reporter.pk if reporter is not None else None,
+    )
+    report = Report.from_db(db, list(values), list(values.values()))
+    report.category = category
+    report.locality = Locality.from_db(db, ["id", "code", "name"], list(inserted.locality))
+    report.upz = Upz.from_db(db, ["id", "code", "name"], list(inserted.upz)) if inserted.upz else None
+    report.reporter = reporter
+    return report
+
+
+def _carry_created_relations(report: Report, *, inserted, photos: list, contact) -> None:
+    """Give the new report its history, responses, photos and contact as a prefetch would (Django's
+    own prefetch_related_objects fills the same caches), so the reply is built without re-reading
+    what this transaction just wrote. Any later write through these managers clears them."""
+    step = StatusChange.from_db(
+        report._state.db,
+        ["id", "report_id", "from_status", "to_status", "actor_id", "note", "created_at"],
+        [inserted.step_id, report.pk, "", S.RECEIVED, report.reporter_id, "", report.created_at],
+    )
+    report._prefetched_objects_cache = {}
+    for name, rows in (("history", [step]), ("responses", []), ("photos", photos)):
+        queryset = getattr(report, name).get_queryset()
+        queryset._result_cache = rows
+        queryset._prefetch_done = True
+        report._prefetched_objects_cache[name] = queryset
+    if contact is None:
+        Report.contact.related.set_cached_value(report, None)
 
 
 # ---------------------------------------------------------------------------------------------------

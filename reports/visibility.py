@@ -82,13 +82,17 @@ def public_point(*, point: Point, sensitive: bool) -> Point | None:
 
 
 def public_point_sql(point: str, sensitive: str) -> str:
-    """SQL expression of public_point() for bulk inserts: `point` (EPSG:4326) snapped to the public grid
-    in EPSG:9377 (parameter %(public_grid)s = public_grid_metres()), back in EPSG:4326 to 7 decimals;
+    """SQL expression of public_point() for inserts in SQL: `point` (EPSG:4326) snapped to the public grid
+    in EPSG:9377 (parameter %(public_grid)s = public_grid_metres()), back in EPSG:4326 and rounded to 7
+    decimals through numeric, as Python's round() does, so it equals public_point() to the bit;
     NULL where the SQL boolean `sensitive` is true."""
-    return (
-        f"(CASE WHEN {sensitive} THEN NULL ELSE ST_SnapToGrid(ST_Transform("
-        f"ST_SnapToGrid(ST_Transform({point}, 9377), %(public_grid)s), 4326), 1e-7) END)"
+    snapped = f"ST_Transform(ST_SnapToGrid(ST_Transform({point}, 9377), %(public_grid)s), 4326)"
+    rounded = (
+        "ST_SetSRID(ST_MakePoint(round(ST_X(public_pt.g)::numeric, 7)::float8, "
+        "round(ST_Y(public_pt.g)::numeric, 7)::float8), 4326)"
     )
+    subquery = f"SELECT {rounded} FROM (SELECT {snapped} AS g) public_pt"  # noqa: S608 (fragments, no values)
+    return f"(CASE WHEN {sensitive} THEN NULL ELSE ({subquery}) END)"
 
 
 def public_point_of(report) -> Point | None:

@@ -25,6 +25,17 @@ def _clear_throttle_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _clear_category_cache():
+    # Active categories are kept per process (reports.selectors.category_active_by_code); a test's
+    # categories roll back with it, so none may outlive it in that copy.
+    from reports.selectors import category_cache_clear
+
+    category_cache_clear()
+    yield
+    category_cache_clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _jobs_app():
     # Jobs deferred in tests (report writes queue the rollup refresh and e-mails) go to procrastinate's

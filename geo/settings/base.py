@@ -291,13 +291,15 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # Citizen reports (reports/): public points are snapped to a grid of this many metres (EPSG:9377);
 # occurred_at may be this many seconds ahead of the server clock; nearby search radius (metres) and
-# window (days); how long an Idempotency-Key is remembered (hours).
+# window (days); how long an Idempotency-Key is remembered (hours); how long a process keeps the active
+# categories it has read (seconds; filing a report re-checks active/sensitive in its own statement).
 PUBLIC_GRID_METRES = env.int("PUBLIC_GRID_METRES", default=100)
 REPORTS_CLOCK_SKEW_SECONDS = env.int("REPORTS_CLOCK_SKEW_SECONDS", default=300)
 REPORTS_NEARBY_DEFAULT_METRES = env.int("REPORTS_NEARBY_DEFAULT_METRES", default=200)
 REPORTS_NEARBY_MAX_METRES = env.int("REPORTS_NEARBY_MAX_METRES", default=1000)
 REPORTS_NEARBY_DAYS = env.int("REPORTS_NEARBY_DAYS", default=30)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
+CATEGORY_CACHE_SECONDS = env.int("CATEGORY_CACHE_SECONDS", default=60)
 
 # Maps (maps/): public aggregates hide cells/units with fewer reports than this (k-anonymity floor);
 # the heatmap rollup is refreshed by a map request when older than this many seconds.

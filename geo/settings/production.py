@@ -1,7 +1,14 @@
 """Production: everything secret or host-specific must come from the environment."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
+
+# Persistent database connections: opening one per request (CONN_MAX_AGE=0, the base default) costs
+# a connection set-up and authentication on every report filed. Health checks make a connection
+# that died while idle (PostgreSQL restart, failover) be replaced before the request uses it.
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")

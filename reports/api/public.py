@@ -221,7 +221,7 @@ class ReportListCreateView(ThrottleMessageMixin, generics.ListAPIView):
             photos=values.get("photos", ()),
             device_id=request.META.get("HTTP_X_DEVICE_ID"),
         )
-        report = selectors.report_by_tracking_code(code=report.tracking_code)
+        # The service's report carries everything the reply shows (no re-read of what it just wrote).
         body = ReportDetailSerializer(report, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
