@@ -195,6 +195,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Where a sign-in without `next` lands: the citizen's reports (staff go to /gestion/, see
+# web.views.LoginView and workbench.views.SignInView).
+LOGIN_URL = "web-login"
+LOGIN_REDIRECT_URL = "web-my-reports"
+
 LANGUAGE_CODE = "es-co"
 LANGUAGES = [("es", "Español"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
