@@ -210,7 +210,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Photos written by a transaction that rolls back are deleted again (geo.files).
+    "default": {"BACKEND": "geo.files.RollbackSafeFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Leaflet.heat for the map pages, as shipped inside the pinned folium package (no CDN, nothing copied
