@@ -163,6 +163,9 @@ class Report(models.Model):
             models.Index(fields=["category", "created_at"], name="report_category_created"),
             models.Index(fields=["status", "created_at"], name="report_status_created"),
             models.Index(fields=["upz", "created_at"], name="report_upz_created"),
+            # The rollup's incremental pass (maps.services.rollups_refresh: updated_at > watermark)
+            # and the exports' data version (max(updated_at)) read by it.
+            models.Index(fields=["updated_at"], name="report_updated_at"),
         ]
         constraints = [
             models.CheckConstraint(
