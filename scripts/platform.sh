@@ -41,6 +41,8 @@ translations() {
   step "Traducciones (compilemessages)"
   (cd web && ../.venv/bin/python ../manage.py compilemessages -v0)
   (cd workbench && ../.venv/bin/python ../manage.py compilemessages -v0)
+  (cd reports && ../.venv/bin/python ../manage.py compilemessages -v0)
+  (cd notifications && ../.venv/bin/python ../manage.py compilemessages -v0)
 }
 
 database() {
