@@ -41,8 +41,8 @@ def test_locality_pages_without_reports_render(db, settings):
 
 def test_locality_without_upz_boundaries_renders_with_a_message(db, settings):
     settings.MAPS_PAGE_CACHE_SECONDS = 0
-    make_territory()
-    Upz.objects.filter(locality__code="01").delete()
+    version = make_territory()
+    Upz.objects.filter(version=version, locality__code="01").delete()
     dashboard = Client().get("/mapa/localidad/01/")
     assert dashboard.status_code == 200
     assert "Aún no hay límites de UPZ cargados para esta localidad" in dashboard.content.decode()
