@@ -10,9 +10,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 
+from geo.files import RollbackSafeStorageMixin
 
-class PrivateStorage(FileSystemStorage):
-    """FileSystemStorage rooted at settings.JUSTICE_PRIVATE_ROOT, with no public URL."""
+
+class PrivateStorage(RollbackSafeStorageMixin, FileSystemStorage):
+    """FileSystemStorage rooted at settings.JUSTICE_PRIVATE_ROOT, with no public URL; attachments of a
+    request whose transaction rolls back are deleted again (geo.files)."""
 
     @property
     def base_location(self):

@@ -200,9 +200,10 @@ def _build_public_map(*, filters: MapFilters, scope: ViewerScope) -> dict:
     key, title = _metric(stats)
     classes = rendering.Classes.quantiles(row[key] for row in stats.values())
     m = rendering.new_map()
+    localities = boundaries.boundary_collection("locality")
     rendering.add_choropleth(
         m,
-        boundaries.boundary_collection("locality"),
+        localities,
         name=f"Localidades: {title.lower()}",
         value_of=_value_of(stats, key),
         classes=classes,
@@ -218,6 +219,7 @@ def _build_public_map(*, filters: MapFilters, scope: ViewerScope) -> dict:
         "legend": classes.legend(digits=1 if key == "rate_per_10k" else 0),
         "legend_title": title,
         "heat_total": points["meta"]["total"],
+        "no_boundaries": not localities["features"],
         "localities": sorted(stats.values(), key=lambda r: r["code"]),
         "exports": _export_links(filters),
     }
@@ -242,11 +244,12 @@ def _build_dashboard(*, locality: Locality, filters: MapFilters, scope: ViewerSc
     key, title = _metric(upz_stats)
     classes = rendering.Classes.quantiles(row[key] for row in upz_stats.values())
     m = rendering.new_map(bounds=boundaries.locality_bounds(code))
+    upz_shapes = boundaries.boundary_collection(
+        "upz", locality_code=code, simplify_metres=boundaries.LOCALITY_SIMPLIFY_METRES
+    )
     rendering.add_choropleth(
         m,
-        boundaries.boundary_collection(
-            "upz", locality_code=code, simplify_metres=boundaries.LOCALITY_SIMPLIFY_METRES
-        ),
+        upz_shapes,
         name=f"UPZ: {title.lower()}",
         value_of=_value_of(upz_stats, key),
         classes=classes,
@@ -272,6 +275,7 @@ def _build_dashboard(*, locality: Locality, filters: MapFilters, scope: ViewerSc
         hotspots=hotspots["meta"],
         hotspot_cell=HOTSPOT_CELL_METRES,
         heat_total=points["meta"]["total"],
+        no_upz_boundaries=not upz_shapes["features"],
     )
     return context
 
@@ -364,6 +368,7 @@ def council_brief(request, code: str):
     context.update(
         _common(request, form, filters),
         svg=svg,
+        no_upz_boundaries=not svg["paths"],
         legend=classes.legend(digits=1 if key == "rate_per_10k" else 0),
         legend_title=title,
         generated=timezone.now(),

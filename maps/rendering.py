@@ -186,7 +186,11 @@ def add_choropleth(
     """Polygons coloured by `value_of(code)` in `classes`, with a tooltip of `details(code)` fields.
 
     `tooltip` is [(property, label)]; `details(code)` returns those properties as display strings.
+    Nothing is drawn when `collection` has no features (no boundaries loaded yet): folium refuses a
+    tooltip on an empty layer.
     """
+    if not collection["features"]:
+        return
     features = []
     for feature in collection["features"]:
         code = feature["properties"]["code"]
@@ -213,7 +217,9 @@ def add_choropleth(
 def add_outlines(
     m: folium.Map, collection: dict, *, name: str, color: str, weight: float, show: bool = True
 ) -> None:
-    """Unfilled outlines with the unit's name as tooltip."""
+    """Unfilled outlines with the unit's name as tooltip; nothing when `collection` is empty."""
+    if not collection["features"]:
+        return
     features = [{**f, "properties": _safe_props(f, {})} for f in collection["features"]]
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},

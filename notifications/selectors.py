@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet, Value
+from django.db.models import QuerySet
 
 from reports.models import OPEN_STATUSES, Report, ReportContact, Role
 
@@ -19,17 +19,6 @@ def reporter_email(*, report: Report) -> str:
     if contact is None or contact.consent_at is None:
         return ""
     return (contact.email or "").strip()
-
-
-def reports_with_deadline(queryset: QuerySet | None = None) -> QuerySet:
-    """Reports annotated with `deadline` = created_at + the category's response_days (days)."""
-    queryset = Report.objects.all() if queryset is None else queryset
-    return queryset.annotate(
-        deadline=ExpressionWrapper(
-            F("created_at") + F("category__response_days") * Value(timedelta(days=1)),
-            output_field=DateTimeField(),
-        )
-    )
 
 
 def digest_recipients() -> QuerySet:
@@ -61,15 +50,16 @@ class Digest:
 
 
 def staff_digest(*, user, now: datetime, hours: int = 24) -> Digest:
-    """New reports (created in the last `hours`) and overdue ones (open, past created_at + the
-    category's response days) of the localities `user` works for: their workbench scope, hidden
+    """New reports (created in the last `hours`) and overdue ones (open, unanswered, past the deadline
+    of ReportQuerySet.with_deadline at `now`) of the localities `user` works for: their workbench scope, hidden
     reports included (hiding takes a report off public outputs, not off the office's work)."""
     scope = Report.objects.staff_scope(user).select_related("category", "upz", "locality")
     since = now - timedelta(hours=hours)
     new = scope.filter(created_at__gte=since, created_at__lt=now).order_by("created_at")
     overdue = (
-        reports_with_deadline(scope.filter(status__in=OPEN_STATUSES))
-        .filter(deadline__lt=now)
+        scope.filter(status__in=OPEN_STATUSES, first_response_at__isnull=True)
+        .with_deadline()
+        .filter(deadline__lte=now)
         .order_by("deadline")
     )
     return Digest(

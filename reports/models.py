@@ -12,6 +12,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import Q
 from django.db.models.functions import Length
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from localities.models import Locality, Upz
@@ -102,6 +103,13 @@ class Channel(models.TextChoices):
 models.TextField.register_lookup(Length)
 
 
+def filing_language() -> str:
+    """The active language (LocaleMiddleware: the request's Accept-Language, cookie or choice) as one
+    of settings.LANGUAGES ('es' or 'en'); 'es' outside a request or for any other language."""
+    code = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0].lower()
+    return code if code in dict(settings.LANGUAGES) else "es"
+
+
 class Report(models.Model):
     """A problem pinned on the map by a citizen. Locality and UPZ come from the point, on the server."""
 
@@ -151,6 +159,16 @@ class Report(models.Model):
     closed_at = models.DateTimeField(_("cerrado"), null=True, blank=True)
     support_count = models.PositiveIntegerField(_("apoyos"), default=0)
     is_demo = models.BooleanField(_("dato de demostración"), default=False, db_index=True)
+    # The language the report was filed in (the request's, see filing_language): the reporter's
+    # e-mails are written in it. db_default for raw-SQL bulk inserts, like description_original.
+    language = models.CharField(
+        _("idioma"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=filing_language,
+        db_default="es",
+        editable=False,
+    )
 
     objects = ReportQuerySet.as_manager()
 
@@ -163,6 +181,9 @@ class Report(models.Model):
             models.Index(fields=["category", "created_at"], name="report_category_created"),
             models.Index(fields=["status", "created_at"], name="report_status_created"),
             models.Index(fields=["upz", "created_at"], name="report_upz_created"),
+            # The rollup's incremental pass (maps.services.rollups_refresh: updated_at > watermark)
+            # and the exports' data version (max(updated_at)) read by it.
+            models.Index(fields=["updated_at"], name="report_updated_at"),
         ]
         constraints = [
             models.CheckConstraint(

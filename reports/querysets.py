@@ -4,12 +4,13 @@ What "public" means is reports.visibility's rule (`public()` applies it); the re
 a duplicate or rejected report through its tracking code.
 """
 
+import zoneinfo
 from dataclasses import dataclass
 
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connections, router
-from django.db.models import BooleanField, FloatField, Func, Q, Value
+from django.db.models import BooleanField, DateTimeField, FloatField, Func, Q, Value
 
 from geo.spatial import STORAGE_SRID
 
@@ -45,11 +46,11 @@ report AS (
     INSERT INTO reports_report (
         tracking_code, category_id, description, location, public_location, locality_id, upz_id,
         occurred_at, created_at, updated_at, channel, status, reporter_id, referred_to, hidden,
-        moderation_reason, support_count, is_demo)
+        moderation_reason, support_count, is_demo, language)
     SELECT %(tracking_code)s, cat.id, %(description)s, {_POINT_SQL},
            {public_point_sql(_POINT_SQL, "cat.sensitive")},
            loc.id, (SELECT id FROM upz), %(occurred_at)s, %(now)s, %(now)s, %(channel)s, %(status)s,
-           %(reporter)s, '', false, '', 0, false
+           %(reporter)s, '', false, '', 0, false, %(language)s
     FROM loc CROSS JOIN cat
     RETURNING id, public_location
 ),
@@ -76,6 +77,21 @@ class LocatedInsert:
     sensitive: bool
     locality: tuple[int, str, str]
     upz: tuple[int, str, str] | None
+
+
+class _StartOfLocalDay(Func):
+    """The instant (timestamptz) local calendar day `date` begins in time zone `tz` (an IANA name).
+
+    Written as a Func because the ORM has no "local midnight of a date" expression.
+    """
+
+    template = "timezone(%(tz)s, (%(date)s)::timestamp)"
+    output_field = DateTimeField()
+
+    def as_sql(self, compiler, connection, **extra):
+        date_sql, date_params = compiler.compile(self.source_expressions[0])
+        tz_sql, tz_params = compiler.compile(self.source_expressions[1])
+        return self.template % {"date": date_sql, "tz": tz_sql}, (*tz_params, *date_params)
 
 
 class _DWithinGeography(Func):
@@ -136,6 +152,7 @@ class ReportQuerySet(models.QuerySet):
         channel: str,
         status: str,
         reporter_id: int | None,
+        language: str,
     ) -> LocatedInsert | None:
         """Insert a report at `point` (EPSG:4326) with its locality, UPZ, public point (snapped in
         EPSG:9377 to public_grid_metres()) and first history step (`status`, by the reporter), in one
@@ -153,6 +170,7 @@ class ReportQuerySet(models.QuerySet):
             "channel": channel,
             "status": status,
             "reporter": reporter_id,
+            "language": language,
         }
         with connections[self._db or router.db_for_write(self.model)].cursor() as cursor:
             cursor.execute(_INSERT_LOCATED_SQL, params)
@@ -235,31 +253,44 @@ class ReportQuerySet(models.QuerySet):
 
     # --- deadlines -------------------------------------------------------------------------------
     def with_deadline(self):
-        """Annotate `deadline` (received + the category's response days, a timestamp) and `overdue`
-        (still open, not answered yet, and past the deadline), as the reporter's follow page shows them."""
-        from datetime import timedelta
+        """The one definition of a report's response deadline, for the follow page, the workbench and
+        the staff digest alike. Annotates:
 
-        from django.db.models import Case, DateTimeField, DurationField, ExpressionWrapper, When
+        - `due_date`: the Bogotá calendar date of receipt plus the category's response days (a date);
+        - `deadline`: the instant that due date ends, i.e. 00:00 America/Bogota of the next day (a
+          timestamp; ordering and comparisons use it);
+        - `overdue`: still open, not answered yet, and `deadline` has passed.
+
+        A report received at 23:59 or at 00:01 Bogotá time has the whole due date to be answered.
+        """
+        from django.conf import settings
+        from django.db.models import Case, DateField, ExpressionWrapper, When
         from django.db.models import F as _F
-        from django.db.models.functions import Now
+        from django.db.models.functions import Now, TruncDate
 
         from .models import OPEN_STATUSES
 
-        deadline = ExpressionWrapper(
-            _F("created_at")
-            + ExpressionWrapper(
-                _F("category__response_days") * Value(timedelta(days=1)), output_field=DurationField()
-            ),
-            output_field=DateTimeField(),
+        tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        due_date = ExpressionWrapper(
+            TruncDate("created_at", tzinfo=tz) + _F("category__response_days"), output_field=DateField()
         )
-        return self.annotate(deadline=deadline).annotate(
-            overdue=Case(
-                When(
-                    Q(status__in=OPEN_STATUSES, first_response_at__isnull=True, deadline__lt=Now()),
-                    then=Value(True),
-                ),
-                default=Value(False),
-                output_field=BooleanField(),
+        return (
+            self.annotate(due_date=due_date)
+            .annotate(
+                deadline=_StartOfLocalDay(
+                    ExpressionWrapper(_F("due_date") + Value(1), output_field=DateField()),
+                    Value(settings.TIME_ZONE),
+                )
+            )
+            .annotate(
+                overdue=Case(
+                    When(
+                        Q(status__in=OPEN_STATUSES, first_response_at__isnull=True, deadline__lte=Now()),
+                        then=Value(True),
+                    ),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                )
             )
         )
 

@@ -77,9 +77,11 @@ def report_nearby(*, point: Point, category: Category, radius_m: int, limit: int
 
 
 def report_by_tracking_code(*, code: str) -> Report | None:
-    """The report with this tracking code (case-insensitive), with history, responses and photos."""
+    """The report with this tracking code (case-insensitive), with history, responses and photos, and
+    its deadline (ReportQuerySet.with_deadline: `due_date`, `deadline`, `overdue`)."""
     return (
-        Report.objects.select_related("category", "locality", "upz", "contact")
+        Report.objects.with_deadline()
+        .select_related("category", "locality", "upz", "contact")
         .prefetch_related("history", "responses", "photos")
         .filter(tracking_code=code.strip().upper())
         .first()

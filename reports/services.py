@@ -41,6 +41,7 @@ from .models import (
     Response,
     StatusChange,
     Support,
+    filing_language,
     new_tracking_code,
 )
 from .models import Status as S
@@ -208,6 +209,7 @@ def report_create(
     reporter = reporter if reporter is not None and reporter.is_authenticated else None
     now = timezone.now()
     tracking_code = new_tracking_code()
+    language = filing_language()
     # No savepoint: inside a caller's transaction (the Idempotency-Key record's) a failure here rolls
     # the whole request back anyway, and nothing is written before the point is known to be inside.
     with transaction.atomic(savepoint=False):
@@ -221,6 +223,7 @@ def report_create(
             channel=channel,
             status=S.RECEIVED,
             reporter_id=reporter.pk if reporter is not None else None,
+            language=language,
         )
         if inserted is not None:
             if inserted.sensitive != category.sensitive:  # changed since this (cached) copy was read
@@ -235,6 +238,7 @@ def report_create(
                 now=now,
                 channel=channel,
                 reporter=reporter,
+                language=language,
             )
             contact_row = None
             if contact_fields:
@@ -256,7 +260,7 @@ def report_create(
 
 
 def _report_as_inserted(
-    inserted, *, tracking_code, point, category, description, occurred_at, now, channel, reporter
+    inserted, *, tracking_code, point, category, description, occurred_at, now, channel, reporter, language
 ):
     """The Report instance of the row `insert_located` wrote, as a query would load it (no query)."""
     db = router.db_for_write(Report)
@@ -276,6 +280,7 @@ def _report_as_inserted(
         channel=channel,
         status=S.RECEIVED,
         reporter_id=reporter.pk if reporter is not None else None,
+        language=language,
     )
     report = Report.from_db(db, list(values), list(values.values()))
     report.category = category

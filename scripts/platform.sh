@@ -42,6 +42,8 @@ translations() {
   (cd web && ../.venv/bin/python ../manage.py compilemessages -v0)
   (cd workbench && ../.venv/bin/python ../manage.py compilemessages -v0)
   (cd participation && ../.venv/bin/python ../manage.py compilemessages -v0)
+  (cd reports && ../.venv/bin/python ../manage.py compilemessages -v0)
+  (cd notifications && ../.venv/bin/python ../manage.py compilemessages -v0)
 }
 
 database() {

@@ -170,8 +170,8 @@ class FollowView:
 def report_follow(*, code: str) -> FollowView | None:
     """The reporter's view of the report with this tracking code, or None.
 
-    `expected_by`: receipt date plus the category's response days (calendar days, America/Bogota), while
-    the report is open and unanswered. Moderation notes (same status before and after) are left out of
+    `expected_by`: the report's due date (ReportQuerySet.with_deadline, the same the workbench shows),
+    while the report is open and unanswered. Moderation notes (same status before and after) are left out of
     the timeline; public responses only.
     """
     report = report_selectors.report_by_tracking_code(code=code)
@@ -180,10 +180,9 @@ def report_follow(*, code: str) -> FollowView | None:
     steps = [step for step in report.history.all() if step.from_status != step.to_status]
     responses = [r for r in report.responses.all() if r.public]
     expected_by = None
-    overdue = False
     if report.status in OPEN_STATUSES and report.first_response_at is None:
-        expected_by = timezone.localdate(report.created_at) + timedelta(days=report.category.response_days)
-        overdue = expected_by < timezone.localdate()
+        expected_by = report.due_date
+    overdue = report.overdue
     return FollowView(
         report=report, steps=steps, responses=responses, expected_by=expected_by, overdue=overdue
     )

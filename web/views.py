@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from justice.procedures import procedure_localized, procedure_search
+from reports import access, visibility
 from reports import selectors as report_selectors
 from reports import services as report_services
-from reports import visibility
 from reports.models import AbuseReport
 from reports.throttles import (
     AbuseReportThrottle,
@@ -64,8 +64,16 @@ class AuthRateLimited:
 
 
 class LoginView(AuthRateLimited, auth_views.LoginView):
+    """Citizen sign-in. Without a `next` (Django keeps it to this host and scheme), citizens land on
+    their reports (settings.LOGIN_REDIRECT_URL) and staff on the workbench."""
+
     template_name = "web/account/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        if access.is_staff_role(self.request.user):
+            return reverse("workbench-start")
+        return super().get_default_redirect_url()
 
 
 class PasswordResetView(AuthRateLimited, auth_views.PasswordResetView):

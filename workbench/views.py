@@ -179,7 +179,7 @@ def queue_csv(request):
                     r.locality.name,
                     r.upz.name if r.upz else "",
                     timezone.localtime(r.created_at).isoformat(timespec="minutes"),
-                    timezone.localtime(r.deadline).date().isoformat(),
+                    r.due_date.isoformat(),
                     "si" if r.overdue else "no",
                     r.support_count,
                     r.photo_count,

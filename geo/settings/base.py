@@ -195,6 +195,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Where a sign-in without `next` lands: the citizen's reports (staff go to /gestion/, see
+# web.views.LoginView and workbench.views.SignInView).
+LOGIN_URL = "web-login"
+LOGIN_REDIRECT_URL = "web-my-reports"
+
 LANGUAGE_CODE = "es-co"
 LANGUAGES = [("es", "Español"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -205,7 +210,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Photos written by a transaction that rolls back are deleted again (geo.files).
+    "default": {"BACKEND": "geo.files.RollbackSafeFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Leaflet.heat for the map pages, as shipped inside the pinned folium package (no CDN, nothing copied

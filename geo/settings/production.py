@@ -29,7 +29,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Hashed names (far-future caching is safe) plus .gz copies that WhiteNoise serves when accepted.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Photos written by a transaction that rolls back are deleted again (geo.files).
+    "default": {"BACKEND": "geo.files.RollbackSafeFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 LOG_FORMAT = env("LOG_FORMAT", default="json")

@@ -126,3 +126,23 @@ def test_the_periodic_job_refreshes_only_when_the_rollup_is_old(jobs, settings):
     refresh_rollups_if_due.defer(timestamp=60)
     jobs.run()
     assert sum(ReportCell.objects.values_list("n", flat=True)) == 1
+
+
+def test_incremental_pass_reads_reports_through_the_updated_at_index():
+    """EXPLAIN of the refresh's own query: both the watermark and the changed days come from the
+    report_updated_at index (seq scans disabled so the toy table's size does not decide the plan;
+    a plan without a usable index would still show a Seq Scan)."""
+    from django.test.utils import CaptureQueriesContext
+
+    make_territory()
+    add_reports([(-74.0751, 4.6251)] * 3, make_category("hurto"))
+    rollups_refresh(full=True)
+    with CaptureQueriesContext(connection) as queries:
+        rollups_refresh()
+    (incremental,) = [q["sql"] for q in queries if "updated_at >" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + incremental)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan on reports_report" not in plan, plan
+    assert plan.count("report_updated_at") == 2, plan
