@@ -1,0 +1,91 @@
+// Drawing on a MapLibre map, shared by the proposal form (an area) and the staff commitment form (a
+// point or an area). Tap the map at each corner, then "Cerrar área"; with one corner, "Usar como
+// punto" (when the page offers it). By keyboard: pan with the arrow keys and press "Añadir esquina
+// en el centro" (when offered). Coordinates are [lon, lat] (EPSG:4326), six decimals; the server
+// validates whatever the form sends. Callbacks write the result into the page's own form fields.
+
+function baseStyle(config, shape) {
+  const style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] };
+  if (config.basemap) {
+    style.sources.basemap = { type: "raster", tiles: [config.basemap], tileSize: 256, attribution: "© OpenStreetMap" };
+    style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
+  }
+  style.sources.upz = { type: "vector", tiles: [`${location.origin}/api/maps/tiles/upz/{z}/{x}/{y}.mvt`], maxzoom: 14 };
+  style.layers.push({ id: "upz", type: "line", source: "upz", "source-layer": "upz", paint: { "line-color": "#5b6670", "line-width": 1 } });
+  style.sources.drawn = { type: "geojson", data: shape };
+  style.layers.push({ id: "drawn-fill", type: "fill", source: "drawn", filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": "#0b4f8a", "fill-opacity": 0.25 } });
+  style.layers.push({ id: "drawn-line", type: "line", source: "drawn", paint: { "line-color": "#0b4f8a", "line-width": 2 } });
+  style.layers.push({ id: "drawn-corners", type: "circle", source: "drawn", paint: { "circle-radius": 5, "circle-color": "#0b4f8a" } });
+  return style;
+}
+
+/**
+ * Mount the drawing map. Elements are looked up by id inside `document`: draw-config (JSON:
+ * basemap, optional center [lon, lat] and zoom), draw-map, draw-status, draw-close, draw-clear, and
+ * the optional draw-point and draw-center. Returns the map, or null without MapLibre.
+ *   onArea(polygon)   the closed GeoJSON Polygon
+ *   onPoint(point)    a GeoJSON Point (only when draw-point exists)
+ *   onClear()         the drawing was erased
+ */
+export function mountDrawing({ onArea, onPoint = null, onClear = () => {} }) {
+  const container = document.getElementById("draw-map");
+  if (!window.maplibregl || !container) return null;
+  const config = JSON.parse(document.getElementById("draw-config").textContent);
+  const status = document.getElementById("draw-status");
+  const pointButton = document.getElementById("draw-point");
+  const centerButton = document.getElementById("draw-center");
+  let corners = [];
+  let closed = false;
+  let pointed = false;
+
+  const shape = () => {
+    if (closed && corners.length >= 3) return { type: "Polygon", coordinates: [[...corners, corners[0]]] };
+    if (pointed && corners.length === 1) return { type: "Point", coordinates: corners[0] };
+    if (corners.length >= 2) return { type: "LineString", coordinates: corners };
+    return { type: "MultiPoint", coordinates: corners };
+  };
+  const say = (text) => { status.textContent = text; };
+
+  for (const el of document.querySelectorAll(".js-only")) el.hidden = false;
+  maplibregl.setWorkerUrl(document.getElementById("maplibre").dataset.worker);
+  const map = new maplibregl.Map({
+    container,
+    style: baseStyle(config, shape()),
+    center: config.center || [-74.08, 4.63],
+    zoom: config.zoom || 11,
+    attributionControl: { compact: true },
+  });
+  window.conviveDrawMap = map;
+  const redraw = () => map.getSource("drawn")?.setData(shape());
+
+  const addCorner = (lng, lat) => {
+    if (closed || pointed) { corners = []; closed = false; pointed = false; onClear(); }
+    corners.push([Number(lng.toFixed(6)), Number(lat.toFixed(6))]);
+    redraw();
+    say(`${corners.length} ${corners.length === 1 ? "esquina" : "esquinas"}`);
+  };
+  map.on("click", (event) => addCorner(event.lngLat.lng, event.lngLat.lat));
+  centerButton?.addEventListener("click", () => {
+    const c = map.getCenter();
+    addCorner(c.lng, c.lat);
+  });
+  document.getElementById("draw-close").addEventListener("click", () => {
+    if (corners.length < 3) { say("Marque al menos 3 esquinas en el mapa."); return; }
+    closed = true;
+    redraw();
+    onArea(shape());
+  });
+  pointButton?.addEventListener("click", () => {
+    if (corners.length !== 1) { say("Marque un solo sitio en el mapa para usarlo como punto."); return; }
+    pointed = true;
+    redraw();
+    onPoint(shape());
+  });
+  document.getElementById("draw-clear").addEventListener("click", () => {
+    corners = []; closed = false; pointed = false;
+    redraw();
+    onClear();
+    say("Dibujo borrado.");
+  });
+  return { map, say };
+}
