@@ -78,7 +78,7 @@ class OutcomesField(serializers.Field):
     """The outcome of every agenda item: a JSON list, or the same list as text in a multipart form."""
 
     default_error_messages = {
-        "invalid": "Envíe los resultados como una lista de objetos {item, outcome, note}.",
+        "invalid": "Envíe los resultados como una lista de objetos con item, outcome y note.",
     }
 
     def to_internal_value(self, data):
