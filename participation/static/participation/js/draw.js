@@ -57,6 +57,23 @@ export function mountDrawing({ onArea, onPoint = null, onClear = () => {} }) {
   });
   window.conviveDrawMap = map;
   const redraw = () => map.getSource("drawn")?.setData(shape());
+  if (centerButton) {
+    // The centre a keyboard user adds a corner at: a cross-hair over the middle of the map.
+    const cross = document.createElement("div");
+    cross.className = "draw-crosshair";
+    cross.setAttribute("aria-hidden", "true");
+    Object.assign(cross.style, {
+      position: "absolute", left: "50%", top: "50%", width: "22px", height: "22px", margin: "-11px 0 0 -11px",
+      border: "2px solid #0b4f8a", borderRadius: "50%", pointerEvents: "none", zIndex: 2,
+      boxShadow: "0 0 0 2px #fff",
+    });
+    container.appendChild(cross);
+  }
+  const showAll = () => {
+    const lons = corners.map((c) => c[0]);
+    const lats = corners.map((c) => c[1]);
+    map.fitBounds([[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]], { padding: 40, maxZoom: 16, duration: 0 });
+  };
 
   const addCorner = (lng, lat) => {
     if (closed || pointed) { corners = []; closed = false; pointed = false; onClear(); }
@@ -73,6 +90,7 @@ export function mountDrawing({ onArea, onPoint = null, onClear = () => {} }) {
     if (corners.length < 3) { say("Marque al menos 3 esquinas en el mapa."); return; }
     closed = true;
     redraw();
+    showAll();
     onArea(shape());
   });
   pointButton?.addEventListener("click", () => {
