@@ -75,6 +75,14 @@ def _map_config(code: str) -> dict:
     }
 
 
+def _with_status(rows, limit: int = 200) -> list:
+    """Commitments with `status_label`: the derived status (overdue = on track past its due date)."""
+    rows = list(rows.order_by("due_date", "id")[:limit])
+    for row in rows:
+        row.status_label = CommitmentStatus(selectors.commitment_status(row)).label
+    return rows
+
+
 def staff_sessions(request):
     gate = _gate(request)
     if gate:
@@ -111,9 +119,7 @@ def staff_sessions(request):
         "participation/staff_sessions.html",
         {
             "sessions": selectors.sessions_visible_to(user=request.user).order_by("-starts_at")[:200],
-            "commitments": selectors.commitments_visible_to(user=request.user).order_by("due_date", "id")[
-                :200
-            ],
+            "commitments": _with_status(selectors.commitments_visible_to(user=request.user)),
             "read_all": services.can_read_all_councils(request.user),
             "localities": managed,
             "errors": errors,

@@ -96,6 +96,9 @@ def test_analysts_read_every_locality_and_write_nothing(world, users):
     listing = analyst.get(reverse("participation-staff-sessions")).content.decode()
     for code in ("01", "02"):
         assert f"Consejo de la localidad {code}" in listing and f"Compromiso de {code}" in listing
+    assert "Vencido" not in listing
+    Commitment.objects.filter(pk=world["c02"].pk).update(due_date=timezone.localdate() - timedelta(days=1))
+    assert "Vencido" in analyst.get(reverse("participation-staff-sessions")).content.decode()
     assert "Programar una sesión" not in listing and 'name="title"' not in listing
     session_page = analyst.get(_urls(world, "02")[1]).content.decode()
     assert "Consejo de la localidad 02" in session_page
