@@ -147,7 +147,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         fields = ["id", "order", "kind", "proposal", "snapshot", "outcome", "outcome_note"]
 
 
-class AttachmentSerializer(serializers.Serializer):
+class SessionAttachmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField(source="image.url")
     width = serializers.IntegerField()
@@ -160,7 +160,7 @@ class StaffSessionSerializer(serializers.ModelSerializer):
     place = serializers.SerializerMethodField()
     registrations = serializers.SerializerMethodField()
     agenda = AgendaItemSerializer(many=True, read_only=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    attachments = SessionAttachmentSerializer(many=True, read_only=True)
     commitments = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
