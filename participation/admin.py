@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 
-from .models import Commitment, CouncilSession, Proposal, PulseAnswer
+from .models import Commitment, CouncilSession, Proposal, PulseAnswer, SessionMail
 
 
 @admin.register(Proposal)
@@ -33,3 +33,13 @@ class PulseAnswerAdmin(admin.ModelAdmin):
     list_display = ("upz", "score", "answered_on", "is_demo")
     list_filter = ("score", "is_demo")
     raw_id_fields = ("upz", "locality")
+
+
+@admin.register(SessionMail)
+class SessionMailAdmin(admin.ModelAdmin):
+    """The outbox of session invitations and reminders: state, attempts and the last error of each."""
+
+    list_display = ("id", "kind", "registration", "state", "attempts", "created_at", "sent_at")
+    list_filter = ("kind", "state")
+    raw_id_fields = ("registration",)
+    readonly_fields = ("attempts", "last_error", "created_at", "sent_at")

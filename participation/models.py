@@ -193,6 +193,45 @@ class Registration(models.Model):
         ]
 
 
+class MailKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitación")
+    REMINDER = "reminder", _("Recordatorio")
+
+
+class MailState(models.TextChoices):
+    PENDING = "pending", _("Pendiente")
+    SENT = "sent", _("Enviado")
+    SKIPPED = "skipped", _("Omitido")
+
+
+class SessionMail(models.Model):
+    """The outbox of session e-mails: one invitation and at most one reminder per registration.
+
+    Written in the transaction that registers the person (invitation) or by the periodic reminder
+    job; a background job sends it (participation.tasks). The unique (registration, kind) constraint
+    is what makes a repeated periodic run, a retried job or a restarted worker harmless.
+    """
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="mails")
+    kind = models.CharField(_("tipo"), max_length=12, choices=MailKind.choices)
+    state = models.CharField(_("estado"), max_length=10, choices=MailState.choices, default=MailState.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("intentos"), default=0)
+    last_error = models.TextField(_("último error"), blank=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("enviado"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("correo de sesión")
+        verbose_name_plural = _("correos de sesión")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "kind"], name="one_session_mail_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.registration_id}"
+
+
 class CommitmentStatus(models.TextChoices):
     ON_TRACK = "on_track", _("En curso")
     OVERDUE = "overdue", _("Vencido")  # derived: on track past its due date (selectors)

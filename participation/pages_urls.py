@@ -3,7 +3,7 @@ and the staff pages under /gestion/consejos/."""
 
 from django.urls import path, re_path
 
-from . import views
+from . import staff_views, views
 
 urlpatterns = [
     path("propuestas/", views.proposal_list, name="participation-proposals"),
@@ -25,11 +25,13 @@ urlpatterns = [
         name="participation-accountability-locality",
     ),
     path("percepcion/", views.pulse, name="participation-pulse"),
-    path("gestion/consejos/", views.staff_sessions, name="participation-staff-sessions"),
-    path("gestion/consejos/sesiones/<int:pk>/", views.staff_session, name="participation-staff-session"),
+    path("gestion/consejos/", staff_views.staff_sessions, name="participation-staff-sessions"),
+    path(
+        "gestion/consejos/sesiones/<int:pk>/", staff_views.staff_session, name="participation-staff-session"
+    ),
     path(
         "gestion/consejos/compromisos/<int:pk>/",
-        views.staff_commitment,
+        staff_views.staff_commitment,
         name="participation-staff-commitment",
     ),
 ]

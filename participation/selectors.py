@@ -97,17 +97,36 @@ def sessions_of_staff(*, user):
     return rows.filter(locality__code__in=codes)
 
 
+def sessions_visible_to(*, user):
+    """Sessions `user` may read on the staff side: analysts and admins all, locality staff theirs."""
+    if services.can_read_all_councils(user):
+        return CouncilSession.objects.select_related("locality")
+    if not services.can_read_councils(user):
+        return CouncilSession.objects.none()
+    return sessions_of_staff(user=user)
+
+
 def session_staff_get(*, user, pk: int) -> CouncilSession | None:
-    """A session `user` manages, or None (a 404 for staff of other localities)."""
-    return sessions_of_staff(user=user).filter(pk=pk).first()
+    """A session `user` may read on the staff side, or None (a 404 for staff of other localities)."""
+    return sessions_visible_to(user=user).filter(pk=pk).first()
+
+
+def commitments_visible_to(*, user):
+    """Commitments `user` may read on the staff side (same scope as sessions_visible_to)."""
+    rows = Commitment.objects.select_related("locality", "session").prefetch_related("proposals", "reports")
+    if services.can_read_all_councils(user):
+        return rows
+    if not services.can_read_councils(user):
+        return rows.none()
+    codes = [
+        c for c in Locality.objects.current().values_list("code", flat=True) if services.can_manage(user, c)
+    ]
+    return rows.filter(locality__code__in=codes)
 
 
 def commitment_staff_get(*, user, pk: int) -> Commitment | None:
-    """A commitment `user` manages, or None."""
-    commitment = Commitment.objects.select_related("locality", "session").filter(pk=pk).first()
-    if commitment is None or not services.can_manage(user, commitment.locality.code):
-        return None
-    return commitment
+    """A commitment `user` may read on the staff side, or None."""
+    return commitments_visible_to(user=user).filter(pk=pk).first()
 
 
 def locality_figures(*, locality_code: str, date_from: date, date_to: date) -> dict:

@@ -37,6 +37,8 @@ from .models import (
     CommitmentUpdate,
     CouncilSession,
     ItemKind,
+    MailKind,
+    MailState,
     Outcome,
     Proposal,
     ProposalStatus,
@@ -45,12 +47,14 @@ from .models import (
     PulseAnswer,
     Registration,
     SessionAttachment,
+    SessionMail,
     Where,
 )
 
 MAX_AREA_KM2 = 10.0  # a proposal's area: about a large UPZ; a whole locality is not "a place"
 MAX_AREA_VERTICES = 500
 MAX_EVIDENCE = 20
+MAX_ATTACHMENTS = 10
 S = ProposalStatus
 # Allowed moves of a proposal (the session/commitment services make the staff ones).
 TRANSITIONS = {
@@ -71,6 +75,17 @@ def can_manage(user, locality_code: str) -> bool:
     return role == access.ADMIN or (
         role == access.LOCALITY_STAFF and locality_code in access.staff_locality_codes(user)
     )
+
+
+def can_read_councils(user) -> bool:
+    """Who opens the staff side of the councils: locality staff (their localities), analysts of the
+    Secretaría (every locality, read-only) and admins. Moderators and citizens do not."""
+    return access.role_of(user) in (access.LOCALITY_STAFF, access.ANALYST, access.ADMIN)
+
+
+def can_read_all_councils(user) -> bool:
+    """Analysts and admins read the sessions and commitments of every locality."""
+    return access.role_of(user) in (access.ANALYST, access.ADMIN)
 
 
 def can_moderate_proposal(user, proposal: Proposal) -> bool:
@@ -368,6 +383,58 @@ def proposal_moderate(
 
 
 # --- sessions ----------------------------------------------------------------------------------------
+def _session_place(*, place_name, lon, lat, virtual_url) -> tuple[str, Point | None, str]:
+    """Place name, optional point (EPSG:4326, range-checked) and virtual link; at least a name or a link."""
+    place_name = clean_text(place_name, field="place_name", max_length=200, required=False)
+    virtual_url = (virtual_url or "").strip()
+    if virtual_url:
+        from django.core.validators import URLValidator
+
+        try:
+            URLValidator(schemes=["http", "https"])(virtual_url)
+        except ValidationError:
+            raise ValidationError(
+                {"virtual_url": ["El enlace de la sesión virtual debe empezar por https:// o http://."]}
+            ) from None
+        if len(virtual_url) > 200:
+            raise ValidationError({"virtual_url": ["El enlace es demasiado largo (máximo 200 caracteres)."]})
+    if not place_name and not virtual_url:
+        raise ValidationError({"place_name": ["Indique el lugar o el enlace de la sesión virtual."]})
+    given = [v not in (None, "") for v in (lon, lat)]
+    if any(given) and not all(given):
+        raise ValidationError({"place": ["Indique longitud y latitud del lugar, o ninguna de las dos."]})
+    point = _point_from(lon, lat, field="place") if all(given) else None
+    return place_name, point, virtual_url
+
+
+def _session_numbers(*, capacity, period_days=None) -> tuple[int, int | None]:
+    try:
+        capacity = int(capacity)
+    except (TypeError, ValueError):
+        raise ValidationError({"capacity": ["Escriba el cupo como un número de personas."]}) from None
+    if not 1 <= capacity <= 5000:
+        raise ValidationError({"capacity": ["El cupo va de 1 a 5000 personas."]})
+    if period_days is not None:
+        try:
+            period_days = int(period_days)
+        except (TypeError, ValueError):
+            raise ValidationError({"period_days": ["Escriba el periodo en días."]}) from None
+        if not 7 <= period_days <= 730:
+            raise ValidationError({"period_days": ["El periodo analizado va de 7 a 730 días."]})
+    return capacity, period_days
+
+
+def _session_times(starts_at, ends_at) -> tuple[datetime, datetime]:
+    if not isinstance(starts_at, datetime):
+        raise ValidationError({"starts_at": ["Indique la fecha y hora de inicio."]})
+    ends_at = ends_at or starts_at + timedelta(hours=2)
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": ["El fin debe ser posterior al inicio."]})
+    if ends_at - starts_at > timedelta(hours=12):
+        raise ValidationError({"ends_at": ["Una sesión dura como máximo 12 horas."]})
+    return starts_at, ends_at
+
+
 @transaction.atomic
 def session_create(
     *,
@@ -391,19 +458,11 @@ def session_create(
     if locality is None:
         raise ValidationError({"locality": ["Localidad desconocida."]})
     title = _text(title, field="title", max_length=TITLE_MAX, message="Escriba el título de la sesión.")
-    if starts_at is None:
-        raise ValidationError({"starts_at": ["Indique la fecha y hora de inicio."]})
-    ends_at = ends_at or starts_at + timedelta(hours=2)
-    if ends_at <= starts_at:
-        raise ValidationError({"ends_at": ["El fin debe ser posterior al inicio."]})
-    place_name = clean_text(place_name, field="place_name", max_length=200, required=False)
-    if not place_name and not virtual_url:
-        raise ValidationError({"place_name": ["Indique el lugar o el enlace de la sesión virtual."]})
-    point = _point_from(lon, lat, field="place") if lon not in (None, "") and lat not in (None, "") else None
-    if not 1 <= int(capacity) <= 5000:
-        raise ValidationError({"capacity": ["El cupo va de 1 a 5000 personas."]})
-    if not 7 <= int(period_days) <= 730:
-        raise ValidationError({"period_days": ["El periodo analizado va de 7 a 730 días."]})
+    starts_at, ends_at = _session_times(starts_at, ends_at)
+    place_name, point, virtual_url = _session_place(
+        place_name=place_name, lon=lon, lat=lat, virtual_url=virtual_url
+    )
+    capacity, period_days = _session_numbers(capacity=capacity, period_days=period_days)
     today = timezone.localdate()
     return CouncilSession.objects.create(
         locality=locality,
@@ -414,12 +473,73 @@ def session_create(
         place_point=point,
         virtual_url=virtual_url,
         public=public,
-        capacity=int(capacity),
-        period_from=today - timedelta(days=int(period_days) - 1),
+        capacity=capacity,
+        period_from=today - timedelta(days=period_days - 1),
         period_to=today,
         created_by=actor,
         is_demo=is_demo,
     )
+
+
+SESSION_EDITABLE = (
+    "title",
+    "starts_at",
+    "ends_at",
+    "place_name",
+    "lon",
+    "lat",
+    "virtual_url",
+    "public",
+    "capacity",
+)
+
+
+@transaction.atomic
+def session_update(*, session: CouncilSession, actor, **changes) -> CouncilSession:
+    """Change the schedule, place, visibility or capacity of a session whose minutes are not published.
+
+    Keys of `changes` are SESSION_EDITABLE; a key not given keeps its value (lon and lat go together:
+    both None removes the point). The capacity cannot drop below the people already registered.
+    """
+    _require_manage(actor, session.locality.code)
+    unknown = set(changes) - set(SESSION_EDITABLE)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: ["Este dato de la sesión no se puede cambiar."]})
+    if session.minutes_published_at:
+        raise ValidationError({"session": ["El acta ya se publicó: la sesión ya no se puede cambiar."]})
+    if "title" in changes:
+        session.title = _text(
+            changes["title"], field="title", max_length=TITLE_MAX, message="Escriba el título de la sesión."
+        )
+    if "starts_at" in changes or "ends_at" in changes:
+        starts_at = changes.get("starts_at", session.starts_at)
+        duration = session.ends_at - session.starts_at
+        ends_at = changes.get("ends_at") or (
+            starts_at + duration if "starts_at" in changes else session.ends_at
+        )
+        session.starts_at, session.ends_at = _session_times(starts_at, ends_at)
+    if {"place_name", "virtual_url", "lon", "lat"} & set(changes):
+        if "lon" in changes or "lat" in changes:
+            lon, lat = changes.get("lon"), changes.get("lat")
+        else:
+            lon, lat = (session.place_point.x, session.place_point.y) if session.place_point else (None, None)
+        session.place_name, session.place_point, session.virtual_url = _session_place(
+            place_name=changes.get("place_name", session.place_name),
+            lon=lon,
+            lat=lat,
+            virtual_url=changes.get("virtual_url", session.virtual_url),
+        )
+    if "public" in changes:
+        session.public = bool(changes["public"])
+    if "capacity" in changes:
+        session.capacity, _ = _session_numbers(capacity=changes["capacity"])
+        registered = session.registrations.count()
+        if session.capacity < registered:
+            raise ValidationError(
+                {"capacity": [f"Ya hay {registered} personas inscritas: el cupo no puede ser menor."]}
+            )
+    session.save()
+    return session
 
 
 def _proposal_snapshot(proposal: Proposal) -> dict:
@@ -443,6 +563,14 @@ def agenda_add_proposal(*, session: CouncilSession, proposal: Proposal, actor) -
         raise ValidationError({"proposal": ["La propuesta no es de esta localidad."]})
     if session.minutes_published_at:
         raise ValidationError({"proposal": ["El acta ya se publicó: la agenda está cerrada."]})
+    if proposal.status != S.OPEN:
+        raise ValidationError(
+            {
+                "proposal": [
+                    f"Solo una propuesta abierta entra en la agenda; esta está «{proposal.get_status_display()}»."
+                ]
+            }
+        )
     _move(proposal, S.SELECTED, actor=actor, note=f"En la agenda de «{session.title}».")
     return AgendaItem.objects.create(
         session=session,
@@ -459,6 +587,8 @@ def agenda_add_figures(*, session: CouncilSession, actor) -> list[AgendaItem]:
     from . import selectors
 
     _require_manage(actor, session.locality.code)
+    if session.minutes_published_at:
+        raise ValidationError({"session": ["El acta ya se publicó: la agenda está cerrada."]})
     figures = selectors.locality_figures(
         locality_code=session.locality.code, date_from=session.period_from, date_to=session.period_to
     )
@@ -502,8 +632,7 @@ def session_register(*, session: CouncilSession, user) -> tuple[Registration, bo
     if session.registrations.count() >= session.capacity:
         raise ValidationError({"session": ["No quedan cupos en esta sesión."]})
     registration = Registration.objects.create(session=session, user=user)
-    if user.email:
-        transaction.on_commit(lambda: send_session_mail(session=session, to=[user.email], kind="invitation"))
+    send_session_mail(registration=registration, kind=MailKind.INVITATION)
     return registration, True
 
 
@@ -535,39 +664,124 @@ def session_ical(session: CouncilSession) -> bytes:
     return cal.to_ical()
 
 
-def send_session_mail(*, session: CouncilSession, to: list[str], kind: str) -> None:
-    """E-mail about a session (kind 'invitation' or 'reminder') with its .ics attached.
+REMINDER_WINDOW_HOURS = 24
+MAIL_ERROR_MAX = 2000
 
-    The one place session mail leaves from: called on commit today; the lead can route it through the
-    job queue at merge without touching the callers.
+
+def send_session_mail(*, registration: Registration, kind: str) -> SessionMail | None:
+    """Put the e-mail about a session (kind 'invitation' or 'reminder') of one registration in the
+    outbox, inside the caller's transaction, and have a job send it once that transaction commits.
+
+    At most one mail per registration and kind, ever: a repeated call (a periodic run that runs twice,
+    a retried job) returns the existing row and defers nothing. None when the person has no e-mail.
     """
+    if kind not in MailKind.values:
+        raise ValueError(f"unknown session mail kind {kind!r}")
+    email = registration.user.email if registration.user_id else ""
+    if not email:
+        return None
+    try:
+        with transaction.atomic():
+            mail, created = SessionMail.objects.get_or_create(registration=registration, kind=kind)
+    except IntegrityError:  # a concurrent run recorded it first
+        return SessionMail.objects.get(registration=registration, kind=kind)
+    if created:
+        pk = mail.pk
+        # robust: a failed deferral must not fail the committed registration; the hourly job requeues it.
+        transaction.on_commit(lambda: session_mail_enqueue(mail_id=pk), robust=True)
+    return mail
+
+
+def session_mail_enqueue(*, mail_id: int) -> bool:
+    """Defer the job that sends one session mail; False when a job for it is already waiting."""
+    from procrastinate import exceptions
+
+    from .tasks import send_session_mail_job
+
+    try:
+        send_session_mail_job.configure(queueing_lock=f"session-mail-{mail_id}").defer(mail_id=mail_id)
+    except exceptions.AlreadyEnqueued:
+        return False
+    return True
+
+
+def session_mail_message(*, mail: SessionMail) -> EmailMessage:
+    """The e-mail of one outbox row, addressed to the registered person only, with the .ics attached."""
+    session = mail.registration.session
     subject = {
-        "invitation": f"Inscripción: {session.title}",
-        "reminder": f"Recordatorio: {session.title}",
-    }[kind]
+        MailKind.INVITATION: f"Inscripción: {session.title}",
+        MailKind.REMINDER: f"Recordatorio: {session.title}",
+    }[MailKind(mail.kind)]
     local = timezone.localtime(session.starts_at)
     body = (
         f"Consejo local de seguridad de {session.locality.name}.\n"
         f"{session.title}\n{local:%Y-%m-%d %H:%M} · {session.place_name or session.virtual_url}\n"
         "Adjuntamos la invitación para su calendario."
     )
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, bcc=to)
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to=[mail.registration.user.email])
     message.attach(f"sesion-{session.pk}.ics", session_ical(session), "text/calendar")
-    message.send(fail_silently=True)
+    return message
 
 
-def session_reminders_due(*, now: datetime | None = None, within_hours: int = 24) -> int:
-    """Send reminders for sessions starting within `within_hours` (for a scheduled job). Returns sessions."""
+def session_mail_send(*, mail_id: int, now: datetime | None = None) -> bool:
+    """Send one outbox row unless it was already sent or skipped (then False: the job is idempotent).
+
+    The row stays locked while the message is handed to the e-mail backend, so two workers never send
+    it twice. A reminder whose session has started, or a mail whose person has no e-mail any more, is
+    skipped. A failure is counted on the row and raised again so the job is retried with backoff.
+    """
     now = now or timezone.now()
-    sent = 0
-    for session in CouncilSession.objects.filter(
-        starts_at__gt=now, starts_at__lte=now + timedelta(hours=within_hours)
+    try:
+        with transaction.atomic():
+            mail = (
+                SessionMail.objects.select_for_update(of=("self",))
+                .select_related("registration__session__locality", "registration__user")
+                .filter(pk=mail_id)
+                .first()
+            )
+            if mail is None or mail.state != MailState.PENDING:
+                return False
+            started = mail.registration.session.starts_at <= now
+            if not mail.registration.user.email or (mail.kind == MailKind.REMINDER and started):
+                mail.state = MailState.SKIPPED
+                mail.save(update_fields=["state"])
+                return False
+            session_mail_message(mail=mail).send()
+            mail.state, mail.sent_at, mail.last_error = MailState.SENT, timezone.now(), ""
+            mail.attempts = F("attempts") + 1
+            mail.save(update_fields=["state", "sent_at", "attempts", "last_error"])
+    except Exception as exc:
+        SessionMail.objects.filter(pk=mail_id).update(
+            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:MAIL_ERROR_MAX]
+        )
+        raise
+    return True
+
+
+def session_reminders_due(*, now: datetime | None = None, within_hours: int = REMINDER_WINDOW_HOURS) -> int:
+    """Record (and defer) the reminder of every registration of a session starting within
+    `within_hours`; returns how many reminders were recorded now (0 on a repeated run).
+
+    People who registered after the session entered that window are not reminded: their invitation
+    is only hours old. Pending mails whose job was lost (older than 10 minutes) are deferred again.
+    """
+    now = now or timezone.now()
+    recorded = 0
+    registrations = Registration.objects.filter(
+        session__starts_at__gt=now,
+        session__starts_at__lte=now + timedelta(hours=within_hours),
+        created_at__lt=F("session__starts_at") - timedelta(hours=within_hours),
+    ).exclude(mails__kind=MailKind.REMINDER)
+    for registration in registrations.select_related("user", "session"):
+        with transaction.atomic():
+            mail = send_session_mail(registration=registration, kind=MailKind.REMINDER)
+        recorded += mail is not None
+    cutoff = now - timedelta(minutes=10)
+    for pk in SessionMail.objects.filter(state=MailState.PENDING, created_at__lt=cutoff).values_list(
+        "pk", flat=True
     ):
-        emails = [e for e in session.registrations.values_list("user__email", flat=True) if e]
-        if emails:
-            send_session_mail(session=session, to=emails, kind="reminder")
-            sent += 1
-    return sent
+        session_mail_enqueue(mail_id=pk)
+    return recorded
 
 
 @transaction.atomic
@@ -586,6 +800,8 @@ def session_minutes(
     when so decided; accepted ones wait for the commitment that answers them.
     """
     _require_manage(actor, session.locality.code)
+    if session.minutes_published_at:
+        raise ValidationError({"minutes": ["El acta de esta sesión ya se publicó."]})
     minutes = _text(minutes, field="minutes", max_length=20000, message="Escriba el acta de la sesión.")
     try:
         attendance = int(attendance)
@@ -618,14 +834,24 @@ def session_minutes(
             if outcome == Outcome.DECLINED:
                 proposal.public_reason = note
                 _move(proposal, S.DECLINED, actor=actor, note=note)
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise ValidationError({"attachments": [f"Adjunte como máximo {MAX_ATTACHMENTS} fotos al acta."]})
     for upload in attachments:
-        clean = photo_clean(upload)
+        clean = _photo(upload, field="attachments")
         attachment = SessionAttachment(session=session, width=clean.width, height=clean.height)
         attachment.image.save(clean.content.name, clean.content, save=True)
     session.minutes, session.attendance = minutes, attendance
     session.minutes_published_at = timezone.now()
     session.save(update_fields=["minutes", "attendance", "minutes_published_at"])
     return session
+
+
+def _photo(upload, *, field: str):
+    """photo_clean (decoded, downscaled, re-encoded without metadata) with its error under `field`."""
+    try:
+        return photo_clean(upload)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
 
 
 # --- commitments -------------------------------------------------------------------------------------
@@ -658,9 +884,11 @@ def commitment_create(
         raise ValidationError({"proposals": ["Propuestas inválidas."]}) from None
     if wanted - set(on_agenda):
         raise ValidationError({"proposals": ["Solo propuestas de la agenda de esta sesión."]})
-    reports = _evidence(report_ids)
-    geom = area_from_geojson(area) if area else None
-    point = _point_from(lon, lat) if lon not in (None, "") and lat not in (None, "") else None
+    try:
+        reports = _evidence(report_ids)
+    except ValidationError as exc:
+        raise ValidationError({"reports": exc.message_dict["evidence"]}) from None
+    point, geom = _commitment_place(session.locality, lon=lon, lat=lat, area=area)
     commitment = Commitment.objects.create(
         session=session,
         locality=session.locality,
@@ -686,6 +914,33 @@ def commitment_create(
     return commitment
 
 
+def _commitment_place(locality: Locality, *, lon, lat, area) -> tuple[Point | None, object]:
+    """The optional place of a commitment: a point or an area (validated like a proposal's), not both,
+    inside the session's locality (an area must overlap it). EPSG:4326."""
+    given = [v not in (None, "") for v in (lon, lat)]
+    if any(given) and not all(given):
+        raise ValidationError({"point": ["Indique longitud y latitud del punto, o ninguna de las dos."]})
+    if all(given) and area:
+        raise ValidationError({"area": ["Indique un punto o un área, no ambos."]})
+    if all(given):
+        point = _point_from(lon, lat)
+        located = locate_point(point)
+        if located is None or located.locality.code != locality.code:
+            raise ValidationError(
+                {"point": [f"El punto no está en {locality.name}. Márquelo dentro de la localidad."]}
+            )
+        return point, None
+    if area:
+        geom = area_from_geojson(area)
+        inside = Locality.objects.current().filter(code=locality.code, geom__intersects=geom)
+        if not inside.exclude(geom__touches=geom).exists():
+            raise ValidationError(
+                {"area": [f"El área no está en {locality.name}. Dibújela dentro de la localidad."]}
+            )
+        return None, geom
+    return None, None
+
+
 @transaction.atomic
 def commitment_progress(
     *, commitment: Commitment, actor, percent, note: str, photo=None, status: str = "", reason: str = ""
@@ -705,7 +960,7 @@ def commitment_progress(
         raise ValidationError({"status": ["Estado inválido."]})
     update = CommitmentUpdate(commitment=commitment, percent=percent, note=note, actor=actor)
     if photo:
-        clean = photo_clean(photo)
+        clean = _photo(photo, field="photo")
         update.photo.save(clean.content.name, clean.content, save=False)
     update.save()
     commitment.progress = percent

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import api
+from . import api, api_staff
 
 urlpatterns = [
     path("proposals/", api.ProposalListCreateView.as_view(), name="proposal-list"),
@@ -10,6 +10,45 @@ urlpatterns = [
     path("proposals/<int:pk>/supports/", api.ProposalSupportView.as_view(), name="proposal-support"),
     path("proposals/<int:pk>/withdraw/", api.ProposalWithdrawView.as_view(), name="proposal-withdraw"),
     path("staff/proposals/<int:pk>/moderate/", api.ProposalModerateView.as_view(), name="proposal-moderate"),
+    path("staff/sessions/", api_staff.StaffSessionListView.as_view(), name="staff-council-session-list"),
+    path(
+        "staff/sessions/<int:pk>/",
+        api_staff.StaffSessionDetailView.as_view(),
+        name="staff-council-session-detail",
+    ),
+    path(
+        "staff/sessions/<int:pk>/agenda/proposals/",
+        api_staff.StaffAgendaProposalView.as_view(),
+        name="staff-council-agenda-proposal",
+    ),
+    path(
+        "staff/sessions/<int:pk>/agenda/figures/",
+        api_staff.StaffAgendaFiguresView.as_view(),
+        name="staff-council-agenda-figures",
+    ),
+    path(
+        "staff/sessions/<int:pk>/minutes/", api_staff.StaffMinutesView.as_view(), name="staff-council-minutes"
+    ),
+    path(
+        "staff/sessions/<int:pk>/commitments/",
+        api_staff.StaffCommitmentCreateView.as_view(),
+        name="staff-council-commitment-create",
+    ),
+    path(
+        "staff/commitments/",
+        api_staff.StaffCommitmentListView.as_view(),
+        name="staff-council-commitment-list",
+    ),
+    path(
+        "staff/commitments/<int:pk>/",
+        api_staff.StaffCommitmentDetailView.as_view(),
+        name="staff-council-commitment-detail",
+    ),
+    path(
+        "staff/commitments/<int:pk>/progress/",
+        api_staff.StaffCommitmentProgressView.as_view(),
+        name="staff-council-commitment-progress",
+    ),
     path("accountability/", api.AccountabilityView.as_view(), name="accountability"),
     path("accountability/localities.csv", api.AccountabilityCsvView.as_view(), name="accountability-csv"),
     re_path(

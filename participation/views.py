@@ -1,15 +1,14 @@
 """Pages of the planning loop, in the citizen web app's look (templates extend web/base.html).
 
 Citizens: proposals (list, new, detail, support), public sessions (register, .ics), accountability
-(city and locality) and the perception pulse. Staff of a locality: /gestion/consejos/… (sessions,
-agenda, minutes, commitments, progress); other localities' sessions answer 404. Every page works as
-plain HTML forms; one small ES module improves the proposal form (drawing the area on the map).
+(city and locality) and the perception pulse. The staff pages (/gestion/consejos/…) are in
+participation/staff_views.py. Every page works as plain HTML forms; one small ES module improves the
+proposal form (drawing the area on the map).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,15 +24,15 @@ from django.views.decorators.http import require_POST
 from localities.models import Locality, Upz
 from maps.filters import MapFilters
 from maps.selectors import stats as stat_selectors
-from reports import access
-from reports.models import Entity, Group
+from reports.models import Group
 from reports.throttles import SupportThrottle
 from reports.visibility import ViewerScope, public_min_count
 from web.views import _throttle_wait, _too_many
 
 from . import selectors, services
 from .api import PULSE_QUESTION, ProposalCreateThrottle, PulseThrottle
-from .models import CommitmentStatus, Outcome, Proposal, ProposalStatus, Where
+from .drawing import draw_messages
+from .models import Proposal, ProposalStatus, Where
 
 
 def _errors(exc: ValidationError) -> dict[str, list[str]]:
@@ -69,17 +68,6 @@ def proposal_list(request):
         "participation/proposal_list.html",
         {"proposals": rows, "localities": localities, "code": code},
     )
-
-
-def _draw_messages() -> dict[str, str]:
-    """What the drawing module says aloud, translated here (the module has no catalogue of its own)."""
-    return {
-        "corner": _("Esquinas marcadas: %(n)s."),
-        "few": _("Marque al menos 3 esquinas en el mapa."),
-        "ready": _("Área lista: se enviará con la propuesta."),
-        "cleared": _("Borrado."),
-        "point": _("Punto marcado: latitud %(lat)s, longitud %(lon)s."),
-    }
 
 
 @login_required(login_url="web-login")
@@ -119,7 +107,10 @@ def proposal_new(request):
             "wheres": Where.choices,
             "upzs": _upz_choices(),
             "map_config": {"basemap": settings.BASEMAP_URL},
-            "map_messages": _draw_messages(),
+            "map_messages": draw_messages(
+                ready=_("Área lista: se enviará con la propuesta."),
+                point=_("Punto marcado: latitud %(lat)s, longitud %(lon)s."),
+            ),
         },
         status=400 if errors else 200,
     )
@@ -389,183 +380,6 @@ def pulse(request):
                 "reports": _("%(n)s reportes"),
                 "mean": _("Percepción media: %(v)s de 5"),
             },
-        },
-        status=400 if errors else 200,
-    )
-
-
-# --- staff: /gestion/consejos/ ------------------------------------------------------------------------------
-def _staff(request):
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('web-login')}?next={request.path}")
-    if access.role_of(request.user) not in (access.LOCALITY_STAFF, access.ADMIN):
-        raise Http404(_("Página solo para el personal de las alcaldías locales."))
-    return None
-
-
-def _parse_datetime(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
-
-
-def staff_sessions(request):
-    gate = _staff(request)
-    if gate:
-        return gate
-    managed = [loc for loc in _localities() if services.can_manage(request.user, loc.code)]
-    errors, values = {}, {}
-    if request.method == "POST":
-        values = request.POST
-        try:
-            session = services.session_create(
-                actor=request.user,
-                locality_code=values.get("locality", ""),
-                title=values.get("title", ""),
-                starts_at=_parse_datetime(values.get("starts_at", "")),
-                place_name=values.get("place_name", ""),
-                virtual_url=values.get("virtual_url", ""),
-                public=values.get("public") == "on",
-                capacity=values.get("capacity") or 50,
-                period_days=values.get("period_days") or 90,
-            )
-        except PermissionDenied:
-            errors = {"locality": [_("Elija una localidad que usted gestiona.")]}
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
-            messages.success(request, _("Sesión creada. Arme la agenda."))
-            return redirect("participation-staff-session", pk=session.pk)
-    return render(
-        request,
-        "participation/staff_sessions.html",
-        {
-            "sessions": selectors.sessions_of_staff(user=request.user),
-            "localities": managed,
-            "errors": errors,
-            "values": values,
-        },
-        status=400 if errors else 200,
-    )
-
-
-def staff_session(request, pk: int):
-    gate = _staff(request)
-    if gate:
-        return gate
-    session = selectors.session_staff_get(user=request.user, pk=pk)
-    if session is None:
-        raise Http404(_("No existe una sesión de su localidad con ese número."))
-    errors = {}
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "agenda":
-                proposal = Proposal.objects.filter(pk=request.POST.get("proposal") or 0).first()
-                if proposal is None:
-                    raise ValidationError({"proposal": [_("Elija una propuesta.")]})
-                services.agenda_add_proposal(session=session, proposal=proposal, actor=request.user)
-                messages.success(request, _("Propuesta añadida a la agenda."))
-            elif action == "figures":
-                services.agenda_add_figures(session=session, actor=request.user)
-                messages.success(request, _("Cifras y puntos críticos guardados en la agenda."))
-            elif action == "minutes":
-                outcomes = {
-                    item.pk: (
-                        request.POST.get(f"outcome-{item.pk}", ""),
-                        request.POST.get(f"note-{item.pk}", ""),
-                    )
-                    for item in session.agenda.all()
-                }
-                services.session_minutes(
-                    session=session,
-                    actor=request.user,
-                    minutes=request.POST.get("minutes", ""),
-                    attendance=request.POST.get("attendance", ""),
-                    outcomes=outcomes,
-                    attachments=request.FILES.getlist("attachments"),
-                )
-                messages.success(request, _("Acta publicada."))
-            elif action == "commitment":
-                due = request.POST.get("due_date", "")
-                try:
-                    due_date = datetime.fromisoformat(due).date()
-                except ValueError:
-                    raise ValidationError(
-                        {"due_date": [_("Indique la fecha límite (AAAA-MM-DD).")]}
-                    ) from None
-                services.commitment_create(
-                    session=session,
-                    actor=request.user,
-                    text=request.POST.get("text", ""),
-                    responsible=request.POST.get("responsible", ""),
-                    due_date=due_date,
-                    proposal_ids=request.POST.getlist("proposals"),
-                    report_ids=[v for v in request.POST.get("reports", "").replace(",", " ").split() if v],
-                )
-                messages.success(request, _("Compromiso registrado."))
-            else:
-                raise ValidationError({"action": [_("Acción desconocida.")]})
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
-            return redirect("participation-staff-session", pk=pk)
-    return render(
-        request,
-        "participation/staff_session.html",
-        {
-            "session": session,
-            "agenda": session.agenda.select_related("proposal"),
-            "candidates": selectors.proposals_open_for_agenda(session=session)[:50],
-            "commitments": session.commitments.all(),
-            "outcomes": [o for o in Outcome.choices if o[0] != Outcome.PENDING],
-            "entities": Entity.choices,
-            "errors": errors,
-            "values": request.POST,
-        },
-        status=400 if errors else 200,
-    )
-
-
-def staff_commitment(request, pk: int):
-    gate = _staff(request)
-    if gate:
-        return gate
-    commitment = selectors.commitment_staff_get(user=request.user, pk=pk)
-    if commitment is None:
-        raise Http404(_("No existe un compromiso de su localidad con ese número."))
-    errors = {}
-    if request.method == "POST":
-        try:
-            services.commitment_progress(
-                commitment=commitment,
-                actor=request.user,
-                percent=request.POST.get("percent", ""),
-                note=request.POST.get("note", ""),
-                photo=request.FILES.get("photo"),
-                status=request.POST.get("status", ""),
-                reason=request.POST.get("reason", ""),
-            )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
-            messages.success(request, _("Avance registrado."))
-            return redirect("participation-staff-commitment", pk=pk)
-    return render(
-        request,
-        "participation/staff_commitment.html",
-        {
-            "commitment": commitment,
-            "status": selectors.commitment_status(commitment),
-            "updates": commitment.updates.all(),
-            "statuses": [
-                (CommitmentStatus.DONE, CommitmentStatus.DONE.label),
-                (CommitmentStatus.DROPPED, CommitmentStatus.DROPPED.label),
-            ],
-            "errors": errors,
-            "values": request.POST,
         },
         status=400 if errors else 200,
     )

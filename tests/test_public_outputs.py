@@ -435,6 +435,11 @@ def _first_participation(name: str, statuses=NO_DATA) -> Callable[[Plan], Fetch]
     )
 
 
+def _council(name: str, key: str) -> Callable[[Plan], Fetch]:
+    """An anonymous call on a seeded session (restricted, so nothing of it is public): 401."""
+    return lambda plan: Fetch(reverse(name, kwargs={"pk": plan.participation[key]}), statuses=(401,))
+
+
 def _web_code(name: str) -> Callable[[Plan], Fetch]:
     return lambda plan: Fetch(reverse(name, kwargs={"code": "ZZZZZZZZZZ"}), statuses=(404,))
 
@@ -619,6 +624,32 @@ EXEMPT: dict[str, Exempt] = {
     "participation-staff-commitment": Exempt(
         "staff pages (sign-in)",
         lambda plan: Fetch(reverse("participation-staff-commitment", kwargs={"pk": 1}), statuses=(302,)),
+    ),
+    # participation staff API (councils): staff of the locality, analysts; anonymous callers get 401
+    "staff-council-session-list": Exempt("council staff API", _probe("staff-council-session-list", (401,))),
+    "staff-council-session-detail": Exempt(
+        "council staff API", _council("staff-council-session-detail", "restricted")
+    ),
+    "staff-council-agenda-proposal": Exempt(
+        "council staff workflow (POST)", _council("staff-council-agenda-proposal", "restricted")
+    ),
+    "staff-council-agenda-figures": Exempt(
+        "council staff workflow (POST)", _council("staff-council-agenda-figures", "restricted")
+    ),
+    "staff-council-minutes": Exempt(
+        "council staff workflow (POST)", _council("staff-council-minutes", "restricted")
+    ),
+    "staff-council-commitment-create": Exempt(
+        "council staff workflow (POST)", _council("staff-council-commitment-create", "restricted")
+    ),
+    "staff-council-commitment-list": Exempt(
+        "council staff API", _probe("staff-council-commitment-list", (401,))
+    ),
+    "staff-council-commitment-detail": Exempt(
+        "council staff API", _probe("staff-council-commitment-detail", (401,), pk=1)
+    ),
+    "staff-council-commitment-progress": Exempt(
+        "council staff workflow (POST)", _probe("staff-council-commitment-progress", (401,), pk=1)
     ),
     "healthz": Exempt("load balancer probe: the process answers", _probe("healthz", (200,))),
     "readyz": Exempt(
