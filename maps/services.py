@@ -1,4 +1,9 @@
-"""Writes of the maps app: keeping the report rollups (maps_reportcell) up to date.
+"""Writes of the maps app: keeping the report rollups up to date.
+
+Rollups: maps_reportcell (reports per public-grid node and day, for heatmaps, hot spots and trends)
+and the statistics rollup maps_unitdaystat / maps_unitdaycategorystat (reports, resolved and
+first-response delays per day and UPZ, for maps.selectors.stats). All three are rebuilt for the same
+days in the same transaction, so they never disagree with each other.
 
 Map reads never write, and no request refreshes the rollup. Report writes call
 rollups_refresh_enqueue when they commit, which defers the background job maps.tasks.refresh_rollups
@@ -57,6 +62,35 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 """.replace("%(point)s", aggregate_point_sql()).replace("%(public)s", PUBLIC_REPORT_SQL)
 # {where} is one of two fixed strings below
 
+# Raw SQL: one pass over the base table feeding both statistics rollups (a writable CTE; the ORM has
+# no INSERT … SELECT, nor array_agg … ORDER BY). `public` is reports.visibility's rule; secs is the
+# float8 the raw statistics' percentile_cont orders (extract gives numeric, percentile_cont casts it).
+_STATS_INSERT_SQL = """
+WITH s AS (
+    SELECT (r.created_at AT TIME ZONE %(tz)s)::date AS day, l.code AS locality_code,
+           coalesce(u.code, '') AS upz_code, r.category_id, %(public)s AS public,
+           r.status = 'resolved' AS resolved,
+           extract(epoch FROM r.first_response_at - r.created_at)::float8 AS secs
+    FROM reports_report r
+    JOIN localities_locality l ON l.id = r.locality_id
+    LEFT JOIN localities_upz u ON u.id = r.upz_id
+    WHERE {where}
+), per_category AS (
+    INSERT INTO maps_unitdaycategorystat
+        (day, locality_code, upz_code, category_id, public, n, resolved, response_secs)
+    SELECT day, locality_code, upz_code, category_id, public, count(*), count(*) FILTER (WHERE resolved),
+           coalesce(array_agg(secs ORDER BY secs) FILTER (WHERE secs IS NOT NULL), '{{}}')
+    FROM s GROUP BY 1, 2, 3, 4, 5
+)
+INSERT INTO maps_unitdaystat (day, locality_code, upz_code, public, n, resolved, response_secs)
+SELECT day, locality_code, upz_code, public, count(*), count(*) FILTER (WHERE resolved),
+       coalesce(array_agg(secs ORDER BY secs) FILTER (WHERE secs IS NOT NULL), '{{}}')
+FROM s GROUP BY 1, 2, 3, 4
+""".replace("%(public)s", PUBLIC_REPORT_SQL)
+STATS_TABLES = ("maps_unitdaystat", "maps_unitdaycategorystat")
+# Incremental pass: only the local days touched, bounded by the created_at index.
+_DAYS_WHERE = "r.created_at >= %(start)s AND r.created_at < %(end)s AND (r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"
+
 
 @dataclass(frozen=True)
 class RefreshResult:
@@ -66,12 +100,13 @@ class RefreshResult:
     watermark: datetime | None
 
 
-def rollups_refresh(*, full: bool = False) -> RefreshResult:
-    """Bring maps_reportcell up to date with reports_report.
+def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
+    """Bring maps_reportcell and the statistics rollup up to date with reports_report.
 
     Incremental (default): recompute only the local days (America/Bogota) of reports updated since
     the last refresh (Report.updated_at > watermark). `full=True` rebuilds everything (needed after
-    hard deletes, which leave no updated_at behind). Serialised with an advisory lock.
+    hard deletes, which leave no updated_at behind). Serialised with an advisory lock. stats=False
+    leaves the statistics rollup alone (only migration 0002, which runs before its tables exist).
     """
     tz = settings.TIME_ZONE
     with transaction.atomic(), connection.cursor() as cursor:
@@ -86,6 +121,9 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
                 {"tz": tz, "cell": public_grid_metres(), "not_public": NOT_PUBLIC},
             )
             rows, days = cursor.rowcount, -1
+            if stats:
+                cursor.execute(f"TRUNCATE {', '.join(STATS_TABLES)}")
+                cursor.execute(_STATS_INSERT_SQL.format(where="true"), {"tz": tz, "not_public": NOT_PUBLIC})
             full = True
         else:
             # One pass: the new watermark and the local days touched since the old one. Rows saved in
@@ -107,22 +145,21 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
             if changed:
                 # [first 00:00, last+1 00:00) local, so the created_at index bounds the scan.
                 start, end = MapFilters(date_from=changed[0], date_to=changed[-1]).created_range()
-                cursor.execute("DELETE FROM maps_reportcell WHERE day = ANY(%(days)s)", {"days": changed})
-                cursor.execute(
-                    _INSERT_SQL.format(
-                        where="r.created_at >= %(start)s AND r.created_at < %(end)s "
-                        "AND (r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"
-                    ),
-                    {
-                        "tz": tz,
-                        "days": changed,
-                        "cell": public_grid_metres(),
-                        "start": start,
-                        "end": end,
-                        "not_public": NOT_PUBLIC,
-                    },
-                )
+                params = {
+                    "tz": tz,
+                    "days": changed,
+                    "cell": public_grid_metres(),
+                    "start": start,
+                    "end": end,
+                    "not_public": NOT_PUBLIC,
+                }
+                cursor.execute("DELETE FROM maps_reportcell WHERE day = ANY(%(days)s)", params)
+                cursor.execute(_INSERT_SQL.format(where=_DAYS_WHERE), params)
                 rows = cursor.rowcount
+                if stats:
+                    for table in STATS_TABLES:
+                        cursor.execute(f"DELETE FROM {table} WHERE day = ANY(%(days)s)", params)  # noqa: S608
+                    cursor.execute(_STATS_INSERT_SQL.format(where=_DAYS_WHERE), params)
             days = len(changed)
         now = timezone.now()
         RollupState.objects.update_or_create(
@@ -132,6 +169,9 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
     if full:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE maps_reportcell")
+            if stats:
+                for table in STATS_TABLES:
+                    cursor.execute(f"ANALYZE {table}")
     return RefreshResult(full=full, days=days, rows=rows, watermark=new_watermark)
 
 

@@ -1,4 +1,4 @@
-"""Statistics per locality or UPZ, computed in PostgreSQL over reports_report (one query).
+"""Statistics per locality or UPZ, read from the statistics rollup (one query), or from reports_report.
 
 For the period [date_from, date_to] (inclusive local dates; default: the last 365 days):
 - count: reports received;
@@ -10,6 +10,14 @@ For the period [date_from, date_to] (inclusive local dates; default: the last 36
 - share_resolved: resolved reports / count.
 Public callers: public reports only; a unit with count < k has every figure nulled
 (`suppressed: true`), and the change is nulled when the previous count is < k.
+
+Source: the rollup maps_unitdaystat (maps_unitdaycategorystat when a category is asked for), kept by
+the background refresh (maps.services), which holds per local day, locality, UPZ and visibility the
+counts and every first-response delay, so the figures are the ones the raw aggregate over
+reports_report gives (the median too: percentile_cont over the same float8 values). The rollup cannot
+filter by workflow status (it counts every status together); a `status` filter, which the stats API
+does not take but a caller of unit_stats might pass, is answered from reports_report, as is
+from_rollup=False. Figures are as fresh as the last refresh (seconds after a write, normally).
 """
 
 from __future__ import annotations
@@ -36,14 +44,8 @@ def _period(filters: MapFilters) -> MapFilters:
     return filters.with_period(start, end)
 
 
-def _sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from: date) -> tuple[str, dict]:
-    """(sql, params) reading the previous period (from `previous_from`) and `filters`' own period."""
-    unit = "l.code" if level == "locality" else "u.code"
-    unit_locality = "l.code"
-    rows = report_where(filters.with_period(previous_from, filters.date_to), scope, points=False)
-    if level == "upz":
-        rows = rows.and_where("u.code IS NOT NULL")
-    where, privileged = rows.where, rows.privileged
+def _unit_lookups(level: str) -> tuple[str, str]:
+    """SQL of the unit's name and its lateral population join, over a relation `a` with column unit."""
     if level == "locality":
         population = """
             LEFT JOIN LATERAL (
@@ -61,6 +63,19 @@ def _sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from: dat
                 WHERE p.level = 'upz' AND p.code = a.unit AND p.year IS NULL LIMIT 1
             ) pop ON true"""
         name = "(SELECT name FROM localities_upz WHERE code = a.unit ORDER BY version_id DESC LIMIT 1)"
+    return name, population
+
+
+def _raw_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from: date) -> tuple[str, dict]:
+    """(sql, params) over reports_report, reading the previous period (from `previous_from`) and
+    `filters`' own period."""
+    unit = "l.code" if level == "locality" else "u.code"
+    unit_locality = "l.code"
+    rows = report_where(filters.with_period(previous_from, filters.date_to), scope, points=False)
+    if level == "upz":
+        rows = rows.and_where("u.code IS NOT NULL")
+    where, privileged = rows.where, rows.privileged
+    name, population = _unit_lookups(level)
     # Raw SQL: percentile_cont, FILTERed aggregates over two periods and a lateral population lookup
     # in one pass over the table; the ORM would need one query per figure. Fragments are fixed
     # strings chosen above; values are parameters.
@@ -88,12 +103,51 @@ def _sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from: dat
     return sql, rows.query_params()
 
 
-def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope) -> dict:
-    """Figures per locality or UPZ (see module docstring) with the period used and k."""
+def _rollup_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from: date) -> tuple[str, dict]:
+    """(sql, params) as _raw_sql, over the statistics rollup (same columns, same figures)."""
+    table = "maps_unitdaycategorystat" if filters.category else "maps_unitdaystat"
+    unit = "locality_code" if level == "locality" else "upz_code"
+    rows = rollup_where(filters.with_period(previous_from, filters.date_to), scope, points=False)
+    if level == "upz":
+        rows = rows.and_where("upz_code <> ''")
+    name, population = _unit_lookups(level)
+    # Raw SQL: FILTERed sums over two periods, percentile_cont over the unnested delays of the current
+    # one and the same lateral population lookup as _raw_sql; fragments are fixed strings (the table
+    # is one of two names), values are parameters. The two scans are not fused: the counts read only
+    # the narrow columns, the median only the current period's arrays.
+    sql = f"""
+        WITH a AS (
+            SELECT {unit} AS unit,
+                   coalesce(sum(n) FILTER (WHERE day >= %(start_day)s), 0) AS n,
+                   coalesce(sum(n) FILTER (WHERE day < %(start_day)s), 0) AS prev_n,
+                   coalesce(sum(resolved) FILTER (WHERE day >= %(start_day)s), 0) AS resolved,
+                   bool_and({rows.privileged}) AS privileged
+            FROM {table} WHERE {rows.where}
+            GROUP BY {unit}
+        ), m AS (
+            SELECT {unit} AS unit, percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS median_s
+            FROM {table} CROSS JOIN LATERAL unnest(response_secs) AS secs
+            WHERE {rows.where} AND day >= %(start_day)s
+            GROUP BY {unit}
+        )
+        SELECT a.unit, {name}, a.n, a.prev_n, a.resolved, m.median_s, a.privileged, pop.population
+        FROM a LEFT JOIN m ON m.unit = a.unit {population}
+        ORDER BY a.unit
+    """  # noqa: S608
+    return sql, rows.query_params(start_day=filters.date_from)
+
+
+def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope, from_rollup: bool = True) -> dict:
+    """Figures per locality or UPZ (see module docstring) with the period used and k.
+
+    From the statistics rollup unless `filters` has a status (or from_rollup=False): then from
+    reports_report, with the same figures.
+    """
     filters = _period(filters)
     start, _ = filters.created_range()
     previous_from = filters.date_from - (filters.date_to - filters.date_from) - timedelta(days=1)
-    sql, params = _sql(level, scope, filters, previous_from)
+    build = _rollup_sql if from_rollup and not filters.status else _raw_sql
+    sql, params = build(level, scope, filters, previous_from)
     params.update(start=start, end_year=filters.date_to.year)
     with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
