@@ -10,8 +10,11 @@ and manage.py refresh_rollups; incremental by the days touched). Changing PUBLIC
 `UnitDayStat` and `UnitDayCategoryStat` are the statistics rollup (maps.selectors.stats): reports per
 local day, locality, UPZ and visibility (all categories together, and per category), with the
 resolved count and the first-response delay of every answered report (seconds, sorted), so the median
-of a period is the one percentile_cont gives over the base table, to the last bit. Refreshed with
-`ReportCell` in the same transaction (maps.services.rollups_refresh).
+of a period is the one percentile_cont gives over the base table, to the last bit. `response_below`
+is a cumulative histogram of those delays (how many are below each of RESPONSE_BOUNDS), so the median
+is found without sorting every delay: the histograms summed over the period say which bucket holds
+the middle rank, and only that bucket's slice of each array is read. Refreshed with `ReportCell` in
+the same transaction (maps.services.rollups_refresh).
 """
 
 from django.contrib.postgres.fields import ArrayField
@@ -49,6 +52,12 @@ class ReportCell(models.Model):
         return f"{self.cell_x},{self.cell_y} {self.day}: {self.n}"
 
 
+# Bucket bounds (seconds) of the response-time histogram: 1 minute × √2^i, i = 0..31 (1 min to
+# about 32 days). Changing them needs `refresh_rollups --full`; the median stays exact whatever they
+# are (they only decide how many delays the second step reads).
+RESPONSE_BOUNDS = tuple(60.0 * 2 ** (i / 2) for i in range(32))
+
+
 class UnitDayStatBase(models.Model):
     """Reports received on one local day (America/Bogota) in one locality/UPZ, public or not."""
 
@@ -61,6 +70,8 @@ class UnitDayStatBase(models.Model):
     # extract(epoch FROM first_response_at - created_at) as float8, ascending: the very values the raw
     # aggregate's percentile_cont orders, so the median from the rollup is the same number.
     response_secs = ArrayField(models.FloatField(), default=list)
+    # response_below[i] (1-based in SQL) = how many of response_secs are < RESPONSE_BOUNDS[i - 1].
+    response_below = ArrayField(models.IntegerField(), default=list)
 
     class Meta:
         abstract = True

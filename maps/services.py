@@ -22,7 +22,7 @@ from django.utils import timezone
 from reports.visibility import NOT_PUBLIC_STATUSES, PUBLIC_REPORT_SQL, aggregate_point_sql, public_grid_metres
 
 from .filters import MapFilters
-from .models import RollupState
+from .models import RESPONSE_BOUNDS, RollupState
 
 NOT_PUBLIC = list(NOT_PUBLIC_STATUSES)
 
@@ -77,16 +77,21 @@ WITH s AS (
     WHERE {where}
 ), per_category AS (
     INSERT INTO maps_unitdaycategorystat
-        (day, locality_code, upz_code, category_id, public, n, resolved, response_secs)
+        (day, locality_code, upz_code, category_id, public, n, resolved, response_secs, response_below)
     SELECT day, locality_code, upz_code, category_id, public, count(*), count(*) FILTER (WHERE resolved),
-           coalesce(array_agg(secs ORDER BY secs) FILTER (WHERE secs IS NOT NULL), '{{}}')
+           coalesce(array_agg(secs ORDER BY secs) FILTER (WHERE secs IS NOT NULL), '{{}}'), %(below)s
     FROM s GROUP BY 1, 2, 3, 4, 5
 )
-INSERT INTO maps_unitdaystat (day, locality_code, upz_code, public, n, resolved, response_secs)
+INSERT INTO maps_unitdaystat (day, locality_code, upz_code, public, n, resolved, response_secs, response_below)
 SELECT day, locality_code, upz_code, public, count(*), count(*) FILTER (WHERE resolved),
-       coalesce(array_agg(secs ORDER BY secs) FILTER (WHERE secs IS NOT NULL), '{{}}')
+       coalesce(array_agg(secs ORDER BY secs) FILTER (WHERE secs IS NOT NULL), '{{}}'), %(below)s
 FROM s GROUP BY 1, 2, 3, 4
-""".replace("%(public)s", PUBLIC_REPORT_SQL)
+""".replace("%(public)s", PUBLIC_REPORT_SQL).replace(
+    # The cumulative histogram (maps.models.RESPONSE_BOUNDS): one FILTERed count per bound, in the same
+    # pass. The bounds are our own floats, written in full (repr round-trips) as float8 literals.
+    "%(below)s",
+    "ARRAY[" + ", ".join(f"count(*) FILTER (WHERE secs < {b!r}::float8)::int" for b in RESPONSE_BOUNDS) + "]",
+)
 STATS_TABLES = ("maps_unitdaystat", "maps_unitdaycategorystat")
 # Incremental pass: only the local days touched, bounded by the created_at index.
 _DAYS_WHERE = "r.created_at >= %(start)s AND r.created_at < %(end)s AND (r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"

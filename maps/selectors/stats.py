@@ -28,9 +28,10 @@ from django.utils import timezone
 
 from geo.replicas import read_connection
 from reports.models import OPEN_STATUSES, Report
-from reports.visibility import ViewerScope, public_min_count
+from reports.visibility import ViewerScope, VisibleRows, public_min_count
 
 from ..filters import MapFilters, report_where, rollup_where
+from ..models import RESPONSE_BOUNDS
 
 DEFAULT_DAYS = 365
 # An open report older than this many days is counted as overdue on the dashboard.
@@ -104,37 +105,110 @@ def _raw_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from:
 
 
 def _rollup_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from: date) -> tuple[str, dict]:
-    """(sql, params) as _raw_sql, over the statistics rollup (same columns, same figures)."""
-    table = "maps_unitdaycategorystat" if filters.category else "maps_unitdaystat"
+    """(sql, params) of the rollup's first step: the columns of _raw_sql without the median, then the
+    unit's delays counted in the current period (`responded`) and below each RESPONSE_BOUNDS (`below`)."""
+    table = _rollup_table(filters)
     unit = "locality_code" if level == "locality" else "upz_code"
-    rows = rollup_where(filters.with_period(previous_from, filters.date_to), scope, points=False)
-    if level == "upz":
-        rows = rows.and_where("upz_code <> ''")
+    rows = _rollup_rows(level, scope, filters, previous_from)
     name, population = _unit_lookups(level)
-    # Raw SQL: FILTERed sums over two periods, percentile_cont over the unnested delays of the current
-    # one and the same lateral population lookup as _raw_sql; fragments are fixed strings (the table
-    # is one of two names), values are parameters. The two scans are not fused: the counts read only
-    # the narrow columns, the median only the current period's arrays.
+    below = ", ".join(
+        f"coalesce(sum(response_below[{i}]) FILTER (WHERE day >= %(start_day)s), 0)"
+        for i in range(1, len(RESPONSE_BOUNDS) + 1)
+    )
+    # Raw SQL: FILTERed sums over two periods (and over the histogram's cells) and the same lateral
+    # population lookup as _raw_sql, which the ORM cannot express in one statement; fragments are
+    # fixed strings (the table is one of two names), values are parameters.
     sql = f"""
         WITH a AS (
             SELECT {unit} AS unit,
                    coalesce(sum(n) FILTER (WHERE day >= %(start_day)s), 0) AS n,
                    coalesce(sum(n) FILTER (WHERE day < %(start_day)s), 0) AS prev_n,
                    coalesce(sum(resolved) FILTER (WHERE day >= %(start_day)s), 0) AS resolved,
-                   bool_and({rows.privileged}) AS privileged
+                   bool_and({rows.privileged}) AS privileged,
+                   coalesce(sum(cardinality(response_secs)) FILTER (WHERE day >= %(start_day)s), 0) AS responded,
+                   ARRAY[{below}] AS below
             FROM {table} WHERE {rows.where}
             GROUP BY {unit}
-        ), m AS (
-            SELECT {unit} AS unit, percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS median_s
-            FROM {table} CROSS JOIN LATERAL unnest(response_secs) AS secs
-            WHERE {rows.where} AND day >= %(start_day)s
-            GROUP BY {unit}
         )
-        SELECT a.unit, {name}, a.n, a.prev_n, a.resolved, m.median_s, a.privileged, pop.population
-        FROM a LEFT JOIN m ON m.unit = a.unit {population}
+        SELECT a.unit, {name}, a.n, a.prev_n, a.resolved, a.privileged, pop.population, a.responded, a.below
+        FROM a {population}
         ORDER BY a.unit
     """  # noqa: S608
     return sql, rows.query_params(start_day=filters.date_from)
+
+
+def _rollup_table(filters: MapFilters) -> str:
+    return "maps_unitdaycategorystat" if filters.category else "maps_unitdaystat"
+
+
+def _rollup_rows(level: str, scope: ViewerScope, filters: MapFilters, previous_from: date) -> VisibleRows:
+    rows = rollup_where(filters.with_period(previous_from, filters.date_to), scope, points=False)
+    return rows.and_where("upz_code <> ''") if level == "upz" else rows
+
+
+def _rollup_medians(
+    level: str,
+    scope: ViewerScope,
+    filters: MapFilters,
+    previous_from: date,
+    counts: dict[str, tuple[int, list]],
+) -> dict[str, float]:
+    """Second step: {unit: median delay in seconds}, exactly percentile_cont(0.5)'s, from `counts`
+    ({unit: (responded, below)} of the first step).
+
+    The middle ranks lo = ⌊(N−1)/2⌋ and hi = ⌈(N−1)/2⌉ (0-based) fall in buckets j_lo ≤ j_hi of the
+    summed histogram; each row gives the slice of its sorted array inside those buckets, PostgreSQL
+    sorts only those delays per unit and returns the two at the ranks; the result is PostgreSQL's own
+    interpolation, lo + (hi − lo) · 0.5 (float8_lerp), or lo when N is odd.
+    """
+    picks = []
+    for unit, (responded, below) in counts.items():
+        if not responded:
+            continue
+        n = int(responded)
+        lo, hi = (n - 1) // 2, n // 2
+        cumulative = [int(x) for x in below] + [n]  # values below bound j, j = 1..B, then all
+        j_lo = next(j for j, c in enumerate(cumulative, 1) if c > lo)
+        j_hi = next(j for j, c in enumerate(cumulative, 1) if c > hi)
+        before = cumulative[j_lo - 2] if j_lo > 1 else 0
+        picks.append((unit, j_lo, j_hi, lo - before + 1, hi - before + 1))
+    if not picks:
+        return {}
+    rows = _rollup_rows(level, scope, filters, previous_from)
+    unit = "locality_code" if level == "locality" else "upz_code"
+    # Raw SQL: array slices per row by the histogram and a positional pick from the sorted union,
+    # which the ORM cannot express. response_below[0] and [B + 1] are NULL (out of range): the first
+    # bucket starts at 0 and the last ends at the array's length.
+    sql = f"""
+        WITH pick AS (
+            SELECT * FROM unnest(%(p_unit)s::text[], %(p_lo)s::int[], %(p_hi)s::int[], %(p_a)s::int[], %(p_b)s::int[])
+                AS p(unit, j_lo, j_hi, a, b)
+        )
+        SELECT p.unit, (array_agg(v ORDER BY v))[min(p.a)], (array_agg(v ORDER BY v))[min(p.b)]
+        FROM {_rollup_table(filters)} t
+        JOIN pick p ON p.unit = t.{unit}
+        CROSS JOIN LATERAL unnest(t.response_secs[
+            coalesce(t.response_below[p.j_lo - 1], 0) + 1 :
+            coalesce(t.response_below[p.j_hi], cardinality(t.response_secs))
+        ]) AS v
+        WHERE {rows.where} AND t.day >= %(start_day)s
+        GROUP BY p.unit
+    """  # noqa: S608
+    params = rows.query_params(
+        start_day=filters.date_from,
+        p_unit=[p[0] for p in picks],
+        p_lo=[p[1] for p in picks],
+        p_hi=[p[2] for p in picks],
+        p_a=[p[3] for p in picks],
+        p_b=[p[4] for p in picks],
+    )
+    with read_connection().cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    medians = {}
+    for code, low, high in fetched:
+        medians[code] = low if low == high else low + (high - low) * 0.5
+    return medians
 
 
 def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope, from_rollup: bool = True) -> dict:
@@ -146,12 +220,22 @@ def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope, from_roll
     filters = _period(filters)
     start, _ = filters.created_range()
     previous_from = filters.date_from - (filters.date_to - filters.date_from) - timedelta(days=1)
-    build = _rollup_sql if from_rollup and not filters.status else _raw_sql
-    sql, params = build(level, scope, filters, previous_from)
-    params.update(start=start, end_year=filters.date_to.year)
-    with read_connection().cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
+    if from_rollup and not filters.status:
+        sql, params = _rollup_sql(level, scope, filters, previous_from)
+        params.update(end_year=filters.date_to.year)
+        with read_connection().cursor() as cursor:
+            cursor.execute(sql, params)
+            first = cursor.fetchall()
+        medians = _rollup_medians(
+            level, scope, filters, previous_from, {row[0]: (row[7], row[8]) for row in first}
+        )
+        fetched = [(*row[:5], medians.get(row[0]), *row[5:7]) for row in first]
+    else:
+        sql, params = _raw_sql(level, scope, filters, previous_from)
+        params.update(start=start, end_year=filters.date_to.year)
+        with read_connection().cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
     k = public_min_count()
     units = []
     for code, name, n, prev_n, resolved, median_s, privileged, population in fetched:

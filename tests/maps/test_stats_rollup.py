@@ -260,3 +260,48 @@ def test_full_rebuild_command_fills_the_statistics_rollup():
     assert sum(UnitDayStat.objects.values_list("n", flat=True)) == Report.objects.count()
     assert sum(UnitDayCategoryStat.objects.values_list("n", flat=True)) == Report.objects.count()
     _same(MARCH, level="upz", scope=SCOPES["staff 02"])
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 57, 200])
+def test_the_median_is_percentile_cont_to_the_last_bit(size):
+    """Delays spread over many histogram buckets, with ties, values exactly on a bucket bound, a
+    negative one and some beyond the last bound: the two-step median from the rollup is the very float
+    percentile_cont gives over reports_report, for odd and even counts."""
+    import random
+
+    from django.db import connection
+
+    from maps.models import RESPONSE_BOUNDS
+
+    make_territory()
+    hurto = make_category("hurto")
+    rng = random.Random(size)
+    t0 = local_dt(2026, 3, 10, 8)
+    specials = [RESPONSE_BOUNDS[3], RESPONSE_BOUNDS[3], -30.0, 40 * 86400.0, 0.0]
+    for k in range(size):
+        created = t0 + timedelta(days=k % 20, minutes=rng.randrange(600))
+        delay = specials[k] if k < len(specials) and size > 10 else rng.lognormvariate(10, 2)
+        add_reports([NORTE], hurto, created_at=created, first_response_at=created + timedelta(seconds=delay))
+    rollups_refresh(full=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at))"
+            " FROM reports_report"
+        )
+        raw = cursor.fetchone()[0]
+    from maps.selectors.stats import _rollup_medians, _rollup_rows
+
+    previous_from = date(2026, 1, 1)
+    rows = _rollup_rows("locality", SCOPES["analyst"], MARCH, previous_from)
+    with connection.cursor() as cursor:
+        below = ", ".join(f"sum(response_below[{i}])" for i in range(1, len(RESPONSE_BOUNDS) + 1))
+        cursor.execute(
+            f"SELECT sum(cardinality(response_secs)), ARRAY[{below}] FROM maps_unitdaystat WHERE {rows.where}",
+            rows.query_params(),
+        )
+        responded, histogram = cursor.fetchone()
+    assert responded == size
+    medians = _rollup_medians(
+        "locality", SCOPES["analyst"], MARCH, previous_from, {"01": (responded, histogram)}
+    )
+    assert medians["01"] == raw  # equal floats, not approximately
