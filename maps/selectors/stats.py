@@ -179,20 +179,24 @@ def _rollup_medians(
     # Raw SQL: array slices per row by the histogram and a positional pick from the sorted union,
     # which the ORM cannot express. response_below[0] and [B + 1] are NULL (out of range): the first
     # bucket starts at 0 and the last ends at the array's length.
+    # The picks are materialised so the planner hash-joins them to the rows (it otherwise chose a merge
+    # join that sorted the wide rows); each row contributes only its slice. Measured at 1M reports:
+    # half the time of percentile_cont over every delay.
     sql = f"""
-        WITH pick AS (
+        WITH pick AS MATERIALIZED (
             SELECT * FROM unnest(%(p_unit)s::text[], %(p_lo)s::int[], %(p_hi)s::int[], %(p_a)s::int[], %(p_b)s::int[])
                 AS p(unit, j_lo, j_hi, a, b)
+        ), part AS (
+            SELECT p.unit, p.a, p.b, t.response_secs[
+                coalesce(t.response_below[p.j_lo - 1], 0) + 1 :
+                coalesce(t.response_below[p.j_hi], cardinality(t.response_secs))
+            ] AS secs
+            FROM {_rollup_table(filters)} t JOIN pick p ON p.unit = t.{unit}::text
+            WHERE {rows.where} AND t.day >= %(start_day)s
         )
-        SELECT p.unit, (array_agg(v ORDER BY v))[min(p.a)], (array_agg(v ORDER BY v))[min(p.b)]
-        FROM {_rollup_table(filters)} t
-        JOIN pick p ON p.unit = t.{unit}
-        CROSS JOIN LATERAL unnest(t.response_secs[
-            coalesce(t.response_below[p.j_lo - 1], 0) + 1 :
-            coalesce(t.response_below[p.j_hi], cardinality(t.response_secs))
-        ]) AS v
-        WHERE {rows.where} AND t.day >= %(start_day)s
-        GROUP BY p.unit
+        SELECT unit, (array_agg(v ORDER BY v))[min(a)], (array_agg(v ORDER BY v))[min(b)]
+        FROM part CROSS JOIN LATERAL unnest(secs) AS v
+        GROUP BY unit
     """  # noqa: S608
     params = rows.query_params(
         start_day=filters.date_from,
