@@ -305,3 +305,19 @@ def test_the_median_is_percentile_cont_to_the_last_bit(size):
         "locality", SCOPES["analyst"], MARCH, previous_from, {"01": (responded, histogram)}
     )
     assert medians["01"] == raw  # equal floats, not approximately
+
+
+def test_the_council_brief_reads_the_rollup(client):
+    """The public brief (and the dashboard it shares figures with) shows the rollup's figures: a report
+    not yet refreshed is not in them, and is once the refresh has run."""
+    _seed()
+    period = {"desde": "2026-03-01", "hasta": "2026-03-31"}
+    response = client.get("/mapa/localidad/01/informe/", period)
+    assert response.status_code == 200
+    assert response.context["summary"]["count"] == 11
+    upz = {row["code"]: row["count"] for row in response.context["upz_rows"]}
+    assert upz["1"] == 11
+    add_reports([NORTE] * 2, make_category("ruido"), created_at=local_dt(2026, 3, 6))
+    assert client.get("/mapa/localidad/01/informe/", period).context["summary"]["count"] == 11
+    rollups_refresh()
+    assert client.get("/mapa/localidad/01/informe/", period).context["summary"]["count"] == 13
