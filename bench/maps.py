@@ -1,6 +1,6 @@
 """Maps benchmark: the platform's map outputs against raw SQL doing the same work, on 1,000,000 reports.
 
-    .venv/bin/python bench/maps.py [--reports 1000000] [--repeat 3] [--skip-http]
+    .venv/bin/python bench/maps.py [--reports 1000000] [--repeat 3] [--skip-http | --only-stats]
 
 The dev database ("convive") must hold --reports demo reports; if it has fewer, the script seeds the
 missing ones with `seed_demo` and prints how long that took. Cases:
@@ -860,6 +860,9 @@ def main() -> None:
     parser.add_argument(
         "--skip-http", action="store_true", help="Only heatmaps and stats (this module's own)."
     )
+    parser.add_argument(
+        "--only-stats", action="store_true", help="Only the statistics and the pages built on them (case 3)."
+    )
     parser.add_argument("--tile-url", default="/api/maps/tiles/reports/{z}/{x}/{y}.mvt")
     parser.add_argument("--page-url", default="/api/maps/reports.geojson?page_size=10000")
     parser.add_argument("--export-url", default="/api/exports/reports.geojson")
@@ -876,12 +879,13 @@ def main() -> None:
     # Map reads never refresh the rollup; bring it up to date once (incremental: the days touched).
     rollups_refresh()
     print(f"{machine()} · carga {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"Puntos públicos = punto exacto ajustado a la malla pública: {check_public_points()}")
-    bench_heatmaps(args.repeat)
-    bench_rollup_outputs(args.repeat)
+    if not args.only_stats:
+        print(f"Puntos públicos = punto exacto ajustado a la malla pública: {check_public_points()}")
+        bench_heatmaps(args.repeat)
+        bench_rollup_outputs(args.repeat)
     bench_stats(args.repeat)
     bench_stat_pages(args.repeat)
-    if not args.skip_http:
+    if not args.skip_http and not args.only_stats:
         bench_tiles_pages_exports(args.repeat, args)
     width = max(len(r[0]) for r in ROWS)
     header = f"{'case':<{width}}  {'platform s':>10}  {'raw SQL s':>9}  {'ratio':>6}  {'load':>5}  {'goal':<18} note"

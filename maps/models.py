@@ -59,9 +59,14 @@ RESPONSE_BOUNDS = tuple(60.0 * 2 ** (i / 2) for i in range(32))
 
 
 class UnitDayStatBase(models.Model):
-    """Reports received on one local day (America/Bogota) in one locality/UPZ, public or not."""
+    """Reports received on one local day (America/Bogota), or one month, in one locality/UPZ, public or not."""
 
-    day = models.DateField()
+    day = models.DateField(
+        help_text=_("Local day of receipt; for a monthly row, the first day of its month.")
+    )
+    # Monthly rows sum the day rows of one calendar month (same keys), so a period reads whole months
+    # inside it as one row each and day rows only for the months it cuts (maps.selectors.stats).
+    monthly = models.BooleanField(default=False)
     locality_code = models.CharField(max_length=2)
     upz_code = models.CharField(max_length=8, blank=True)
     public = models.BooleanField(help_text=_("Counted in public outputs (not hidden/rejected/duplicate)."))

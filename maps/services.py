@@ -77,15 +77,16 @@ WITH s AS (
     WHERE {where}
 ), per_category AS (
     INSERT INTO maps_unitdaycategorystat
-        (day, locality_code, upz_code, category_id, public, n, resolved, response_secs, response_below)
-    SELECT day, locality_code, upz_code, category_id, public, count(*), count(*) FILTER (WHERE resolved),
+        (day, monthly, locality_code, upz_code, category_id, public, n, resolved, response_secs, response_below)
+    SELECT day, false, locality_code, upz_code, category_id, public, count(*), count(*) FILTER (WHERE resolved),
            coalesce(array_agg(secs ORDER BY secs) FILTER (WHERE secs IS NOT NULL), '{{}}'), %(below)s
-    FROM s GROUP BY 1, 2, 3, 4, 5
+    FROM s GROUP BY day, locality_code, upz_code, category_id, public
 )
-INSERT INTO maps_unitdaystat (day, locality_code, upz_code, public, n, resolved, response_secs, response_below)
-SELECT day, locality_code, upz_code, public, count(*), count(*) FILTER (WHERE resolved),
+INSERT INTO maps_unitdaystat
+    (day, monthly, locality_code, upz_code, public, n, resolved, response_secs, response_below)
+SELECT day, false, locality_code, upz_code, public, count(*), count(*) FILTER (WHERE resolved),
        coalesce(array_agg(secs ORDER BY secs) FILTER (WHERE secs IS NOT NULL), '{{}}'), %(below)s
-FROM s GROUP BY 1, 2, 3, 4
+FROM s GROUP BY day, locality_code, upz_code, public
 """.replace("%(public)s", PUBLIC_REPORT_SQL).replace(
     # The cumulative histogram (maps.models.RESPONSE_BOUNDS): one FILTERed count per bound, in the same
     # pass. The bounds are our own floats, written in full (repr round-trips) as float8 literals.
@@ -93,6 +94,41 @@ FROM s GROUP BY 1, 2, 3, 4
     "ARRAY[" + ", ".join(f"count(*) FILTER (WHERE secs < {b!r}::float8)::int" for b in RESPONSE_BOUNDS) + "]",
 )
 STATS_TABLES = ("maps_unitdaystat", "maps_unitdaycategorystat")
+# Key columns of each statistics table besides day/monthly.
+_STATS_KEYS = {
+    "maps_unitdaystat": "locality_code, upz_code, public",
+    "maps_unitdaycategorystat": "locality_code, upz_code, category_id, public",
+}
+# Raw SQL: the monthly rows of the months in %(months)s rebuilt from their day rows (sums, the sorted
+# union of the delays, the histograms added cell by cell); a grouped insert with array_agg … ORDER BY.
+_STATS_MONTHS_SQL = """
+WITH d AS (
+    SELECT date_trunc('month', day)::date AS month, {keys}, n, resolved, response_secs, response_below
+    FROM {table} WHERE NOT monthly AND date_trunc('month', day)::date = ANY(%(months)s)
+), c AS (
+    SELECT month, {keys}, sum(n)::int AS n, sum(resolved)::int AS resolved, ARRAY[{below}]::int[] AS below
+    FROM d GROUP BY month, {keys}
+), v AS (
+    SELECT month, {keys}, array_agg(secs ORDER BY secs) AS secs
+    FROM d CROSS JOIN LATERAL unnest(response_secs) AS secs GROUP BY month, {keys}
+)
+INSERT INTO {table} (day, monthly, {keys}, n, resolved, response_secs, response_below)
+SELECT month, true, {keys}, n, resolved, coalesce(v.secs, '{{}}'), below
+FROM c LEFT JOIN v USING (month, {keys})
+"""
+_MONTH_BELOW = ", ".join(f"sum(response_below[{i}])" for i in range(1, len(RESPONSE_BOUNDS) + 1))
+
+
+def _stats_months_rebuild(cursor, months: list) -> None:
+    """Replace the monthly rows of `months` (first days) in both statistics tables by their day rows' sums."""
+    for table in STATS_TABLES:
+        cursor.execute(f"DELETE FROM {table} WHERE monthly AND day = ANY(%(months)s)", {"months": months})  # noqa: S608
+        keys = _STATS_KEYS[table]
+        cursor.execute(
+            _STATS_MONTHS_SQL.format(table=table, keys=keys, below=_MONTH_BELOW), {"months": months}
+        )
+
+
 # Incremental pass: only the local days touched, bounded by the created_at index.
 _DAYS_WHERE = "r.created_at >= %(start)s AND r.created_at < %(end)s AND (r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"
 
@@ -129,6 +165,10 @@ def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
             if stats:
                 cursor.execute(f"TRUNCATE {', '.join(STATS_TABLES)}")
                 cursor.execute(_STATS_INSERT_SQL.format(where="true"), {"tz": tz, "not_public": NOT_PUBLIC})
+                cursor.execute(
+                    "SELECT array_agg(DISTINCT date_trunc('month', day)::date) FROM maps_unitdaystat"
+                )
+                _stats_months_rebuild(cursor, cursor.fetchone()[0] or [])
             full = True
         else:
             # One pass: the new watermark and the local days touched since the old one. Rows saved in
@@ -163,8 +203,12 @@ def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
                 rows = cursor.rowcount
                 if stats:
                     for table in STATS_TABLES:
-                        cursor.execute(f"DELETE FROM {table} WHERE day = ANY(%(days)s)", params)  # noqa: S608
+                        cursor.execute(
+                            f"DELETE FROM {table} WHERE NOT monthly AND day = ANY(%(days)s)",  # noqa: S608
+                            params,
+                        )
                     cursor.execute(_STATS_INSERT_SQL.format(where=_DAYS_WHERE), params)
+                    _stats_months_rebuild(cursor, sorted({d.replace(day=1) for d in changed}))
             days = len(changed)
         now = timezone.now()
         RollupState.objects.update_or_create(

@@ -22,6 +22,7 @@ from_rollup=False. Figures are as fresh as the last refresh (seconds after a wri
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from django.utils import timezone
@@ -141,8 +142,34 @@ def _rollup_table(filters: MapFilters) -> str:
     return "maps_unitdaycategorystat" if filters.category else "maps_unitdaystat"
 
 
+def _whole_months(first: date, last: date) -> list[date]:
+    """First days of the calendar months lying entirely within [first, last] (inclusive dates)."""
+    months = []
+    month = (
+        first.replace(day=1) if first.day == 1 else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    )
+    while True:
+        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        if following - timedelta(days=1) > last:
+            return months
+        months.append(month)
+        month = following
+
+
 def _rollup_rows(level: str, scope: ViewerScope, filters: MapFilters, previous_from: date) -> VisibleRows:
-    rows = rollup_where(filters.with_period(previous_from, filters.date_to), scope, points=False)
+    """Rows of the statistics rollup covering the previous and the current period exactly once: the
+    monthly row of every month wholly inside one of the two periods, day rows for the other days."""
+    rows = rollup_where(replace(filters, date_from=None, date_to=None), scope, points=False)
+    months = _whole_months(previous_from, filters.date_from - timedelta(days=1)) + _whole_months(
+        filters.date_from, filters.date_to
+    )
+    rows = rows.and_where(
+        "((monthly AND day = ANY(%(s_months)s)) OR (NOT monthly AND day >= %(s_first)s AND day <= %(s_last)s"
+        " AND date_trunc('month', day)::date <> ALL(%(s_months)s)))",
+        s_months=months,
+        s_first=previous_from,
+        s_last=filters.date_to,
+    )
     return rows.and_where("upz_code <> ''") if level == "upz" else rows
 
 
