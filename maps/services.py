@@ -104,7 +104,8 @@ _STATS_KEYS = {
 _STATS_MONTHS_SQL = """
 WITH d AS (
     SELECT date_trunc('month', day)::date AS month, {keys}, n, resolved, response_secs, response_below
-    FROM {table} WHERE NOT monthly AND date_trunc('month', day)::date = ANY(%(months)s)
+    FROM {table}
+    WHERE NOT monthly AND day >= %(first)s AND day < %(after)s AND date_trunc('month', day)::date = ANY(%(months)s)
 ), c AS (
     SELECT month, {keys}, sum(n)::int AS n, sum(resolved)::int AS resolved, ARRAY[{below}]::int[] AS below
     FROM d GROUP BY month, {keys}
@@ -121,12 +122,18 @@ _MONTH_BELOW = ", ".join(f"sum(response_below[{i}])" for i in range(1, len(RESPO
 
 def _stats_months_rebuild(cursor, months: list) -> None:
     """Replace the monthly rows of `months` (first days) in both statistics tables by their day rows' sums."""
+    if not months:
+        return
+    # [first month's 1st, the 1st after the last month): bounds the day index scan.
+    params = {
+        "months": months,
+        "first": min(months),
+        "after": (max(months) + timedelta(days=31)).replace(day=1),
+    }
     for table in STATS_TABLES:
-        cursor.execute(f"DELETE FROM {table} WHERE monthly AND day = ANY(%(months)s)", {"months": months})  # noqa: S608
+        cursor.execute(f"DELETE FROM {table} WHERE monthly AND day = ANY(%(months)s)", params)  # noqa: S608
         keys = _STATS_KEYS[table]
-        cursor.execute(
-            _STATS_MONTHS_SQL.format(table=table, keys=keys, below=_MONTH_BELOW), {"months": months}
-        )
+        cursor.execute(_STATS_MONTHS_SQL.format(table=table, keys=keys, below=_MONTH_BELOW), params)
 
 
 # Incremental pass: only the local days touched, bounded by the created_at index.
