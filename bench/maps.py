@@ -1,6 +1,6 @@
 """Maps benchmark: the platform's map outputs against raw SQL doing the same work, on 1,000,000 reports.
 
-    .venv/bin/python bench/maps.py [--reports 1000000] [--repeat 3] [--skip-http]
+    .venv/bin/python bench/maps.py [--reports 1000000] [--repeat 3] [--skip-http | --only-stats]
 
 The dev database ("convive") must hold --reports demo reports; if it has fewer, the script seeds the
 missing ones with `seed_demo` and prints how long that took. Cases:
@@ -15,8 +15,15 @@ missing ones with `seed_demo` and prints how long that took. Cases:
    least 5× faster than the raw aggregate over the base table.
    Then, citywide over the last year against raw SQL over the same rollup: 500 m hexagons, the heat
    points (one per public-grid node) and the hot spots' input (counts per 500 m square at or above k).
-3. stats by UPZ (last year vs the year before): maps.selectors.unit_stats against a raw SQL query
-   computing the same figures, for an analyst and in the public form. Goal: within 1.5×.
+3. stats by UPZ (last year vs the year before): maps.selectors.unit_stats (reads the statistics
+   rollup maps_unitdaystat, and maps_unitdaycategorystat for one category) against a raw SQL query
+   computing the same figures over the base table, for an analyst and in the public form, and in the
+   public form for the most frequent category. Goal: at least 5× faster than the raw aggregate.
+   Then the uncached public council brief /mapa/localidad/<densest>/informe/ (UPZ and locality
+   figures, top categories, weeks, open reports; MAPS_PAGE_CACHE_SECONDS=0), the locality dashboard
+   /mapa/localidad/<densest>/ and the public map /mapa/ through Django's test client, each against the
+   same page with its statistics read from the base table (unit_stats(from_rollup=False)). Goal for
+   the brief: under 300 ms.
 4. report vector tiles at zoom 12 and 14 over the densest public-grid node, the 10,000-feature
    GeoJSON page and the full GeoJSON export, anonymous: the platform's HTTP endpoints (maps.api.tiles,
    maps.api.layers, maps.api.exports, through Django's test client) against raw ST_AsMVT / ST_AsGeoJSON SQL, the page also against
@@ -24,7 +31,8 @@ missing ones with `seed_demo` and prints how long that took. Cases:
    page ≥ 10× faster than one-by-one, export peak memory (tracemalloc, in separate runs) flat in N;
    the export is timed against a raw COPY of the same Feature SQL. Rows whose
    endpoint does not answer 200 are printed as missing.
-All timings are the best of --repeat runs, wall clock, warm cache.
+All timings are the best of --repeat runs, wall clock, warm cache; every row also shows the 1-minute
+load average of the machine when it was measured (it is shared).
 
 Correctness: every case also compares the platform's *whole* output with a raw SQL answer written
 independently (every heatmap cell with its count, intensity and polygon; every UPZ figure; every
@@ -42,6 +50,7 @@ of (PUBLIC_GRID_METRES, PUBLIC_MIN_COUNT) are read from Django's settings.
 import argparse
 import json
 import math
+import os
 import sys
 import time
 import tracemalloc
@@ -66,7 +75,7 @@ from maps.selectors.grid import cell_query, shown_cells  # noqa: E402
 from reports.visibility import ViewerScope  # noqa: E402
 
 FULL = ViewerScope(full=True)
-ROWS: list[tuple[str, float | None, float | None, str, str]] = []
+ROWS: list[tuple[str, float | None, float | None, str, str, float]] = []
 DIFFS: list[str] = []  # one line per output that differs from its raw SQL; any → exit status 1
 SHOW_DIFFS = 5  # first differences printed per case
 
@@ -172,7 +181,7 @@ def ensure_reports(n: int) -> None:
 
 
 def record(name, platform_s, raw_s, goal, note=""):
-    ROWS.append((name, platform_s, raw_s, goal, note))
+    ROWS.append((name, platform_s, raw_s, goal, note, os.getloadavg()[0]))
 
 
 # The GeoJSON both baselines build from their cells (i, j, n): the same document as the platform's.
@@ -252,7 +261,7 @@ WITH a AS (
                FILTER (WHERE r.created_at >= %(start)s AND r.first_response_at IS NOT NULL) AS median_s
     FROM reports_report r JOIN localities_upz u ON u.id = r.upz_id
     JOIN reports_category c ON c.id = r.category_id
-    WHERE r.created_at >= %(prev)s AND r.created_at < %(end)s AND {rule}
+    WHERE r.created_at >= %(prev)s AND r.created_at < %(end)s AND {rule} {extra}
     GROUP BY u.code
 )
 SELECT json_agg(json_build_object('code', a.unit,
@@ -504,29 +513,88 @@ def bench_rollup_outputs(repeat: int) -> None:
 
 
 def bench_stats(repeat: int) -> None:
+    """unit_stats by UPZ (from the statistics rollup) against RAW_STATS over the base table."""
     today = timezone.localdate()
     filters = MapFilters(date_from=today - timedelta(days=364), date_to=today)
     start, end = filters.created_range()
-    for rule in rules():
+    top_category = sql_one(
+        "SELECT c.code FROM reports_report r JOIN reports_category c ON c.id = r.category_id "
+        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+    )[0]
+    analyst, public = rules()
+    cases = [
+        (analyst, filters, "", ""),
+        (public, filters, "", ""),
+        (
+            public,
+            MapFilters(category=(top_category,), date_from=filters.date_from, date_to=filters.date_to),
+            "AND c.code = %(category)s",
+            f", category {top_category}",
+        ),
+    ]
+    for rule, f, extra, label in cases:
         platform_s, body = timed(
-            lambda rule=rule: json.dumps(
-                unit_stats(level="upz", filters=filters, scope=rule.scope), default=str
+            lambda rule=rule, f=f: json.dumps(
+                unit_stats(level="upz", filters=f, scope=rule.scope), default=str
             ),
             repeat=repeat,
         )
-        params = {"start": start, "end": end, "prev": start - (end - start), "k": rule.min_count}
-        raw_s, raw = timed(sql_one, RAW_STATS.format(rule=rule.unit_where), params, repeat=repeat)
+        params = {
+            "start": start,
+            "end": end,
+            "prev": start - (end - start),
+            "k": rule.min_count,
+            "category": top_category,
+        }
+        raw_s, raw = timed(
+            sql_one, RAW_STATS.format(rule=rule.unit_where, extra=extra), params, repeat=repeat
+        )
         units = json.loads(body)["units"]
         mine = {u["code"]: tuple(u[k] for k in STAT_FIGURES) for u in units}
         theirs = {u["code"]: tuple(u[k] for k in STAT_FIGURES) for u in json.loads(raw[0]) or []}
-        same = differ(f"stats by UPZ, {rule.name}", compare_keyed(mine, theirs, same_figures))
+        same = differ(f"stats by UPZ, {rule.name}{label}", compare_keyed(mine, theirs, same_figures))
         withheld = sum(1 for u in units if u["suppressed"])
         record(
-            f"stats by UPZ, 1 year vs previous, {rule.name}",
+            f"stats by UPZ, 1 year vs previous, {rule.name}{label}",
             platform_s,
             raw_s,
-            "≤1.5× raw",
-            f"{len(units)} UPZ ({withheld} withheld), every figure same: {same}",
+            "≥5× faster (≤0.20)",
+            f"rollup vs raw SQL on reports_report; {len(units)} UPZ ({withheld} withheld), every figure same: {same}",
+        )
+
+
+def bench_stat_pages(repeat: int) -> None:
+    """Uncached public pages built on the statistics: from the rollup, and with unit_stats reading the
+    base table instead (the same page before the rollup), through Django's test client."""
+    from functools import partial
+
+    import maps.selectors
+
+    densest = sql_one(
+        "SELECT l.code FROM reports_report r JOIN localities_locality l ON l.id = r.locality_id "
+        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+    )[0]
+    settings.MAPS_PAGE_CACHE_SECONDS = 0  # uncached: every request builds the page
+    rollup_stats = maps.selectors.unit_stats
+    pages = [
+        (f"/mapa/localidad/{densest}/informe/", "council brief", "<0.3 s"),
+        (f"/mapa/localidad/{densest}/", "locality dashboard", "—"),
+        ("/mapa/", "public map", "—"),
+    ]
+    for url, name, goal in pages:
+        platform_s, response, body = _http(url, repeat)
+        maps.selectors.unit_stats = partial(rollup_stats, from_rollup=False)
+        try:
+            raw_s, raw_response, _ = _http(url, repeat)
+        finally:
+            maps.selectors.unit_stats = rollup_stats
+        ok = response.status_code == 200 and raw_response.status_code == 200
+        record(
+            f"page {url} ({name}), anonymous, uncached",
+            platform_s if ok else None,
+            raw_s,
+            goal,
+            f"raw = same page with unit_stats over reports_report; {len(body) // 1024} KB, HTTP {response.status_code}",
         )
 
 
@@ -792,6 +860,9 @@ def main() -> None:
     parser.add_argument(
         "--skip-http", action="store_true", help="Only heatmaps and stats (this module's own)."
     )
+    parser.add_argument(
+        "--only-stats", action="store_true", help="Only the statistics and the pages built on them (case 3)."
+    )
     parser.add_argument("--tile-url", default="/api/maps/tiles/reports/{z}/{x}/{y}.mvt")
     parser.add_argument("--page-url", default="/api/maps/reports.geojson?page_size=10000")
     parser.add_argument("--export-url", default="/api/exports/reports.geojson")
@@ -807,21 +878,23 @@ def main() -> None:
 
     # Map reads never refresh the rollup; bring it up to date once (incremental: the days touched).
     rollups_refresh()
-    print(machine())
-    print(f"Puntos públicos = punto exacto ajustado a la malla pública: {check_public_points()}")
-    bench_heatmaps(args.repeat)
-    bench_rollup_outputs(args.repeat)
+    print(f"{machine()} · carga {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if not args.only_stats:
+        print(f"Puntos públicos = punto exacto ajustado a la malla pública: {check_public_points()}")
+        bench_heatmaps(args.repeat)
+        bench_rollup_outputs(args.repeat)
     bench_stats(args.repeat)
-    if not args.skip_http:
+    bench_stat_pages(args.repeat)
+    if not args.skip_http and not args.only_stats:
         bench_tiles_pages_exports(args.repeat, args)
     width = max(len(r[0]) for r in ROWS)
-    header = f"{'case':<{width}}  {'platform s':>10}  {'raw SQL s':>9}  {'ratio':>6}  {'goal':<16} note"
+    header = f"{'case':<{width}}  {'platform s':>10}  {'raw SQL s':>9}  {'ratio':>6}  {'load':>5}  {'goal':<18} note"
     print(header)
     print("-" * len(header))
-    for name, p, r, goal, note in ROWS:
+    for name, p, r, goal, note, load in ROWS:
         ps = f"{p:10.3f}" if p is not None else f"{'—':>10}"
         ratio = f"{p / r:6.2f}" if p is not None and r else f"{'—':>6}"
-        print(f"{name:<{width}}  {ps}  {r:9.3f}  {ratio}  {goal:<16} {note}")
+        print(f"{name:<{width}}  {ps}  {r:9.3f}  {ratio}  {load:5.2f}  {goal:<18} {note}")
     print("ratio = platform / raw SQL (below 1: the platform is faster).")
     if DIFFS:
         print(f"\nDIFERENCIAS entre la plataforma y el SQL ({len(DIFFS)} líneas):")

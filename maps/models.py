@@ -6,8 +6,18 @@ of receipt (America/Bogota), locality/UPZ code, category and visibility. The hea
 of transforming every report point. It is kept up to date by `maps.services` (after report writes,
 and manage.py refresh_rollups; incremental by the days touched). Changing PUBLIC_GRID_METRES needs
 `refresh_rollups --full`.
+
+`UnitDayStat` and `UnitDayCategoryStat` are the statistics rollup (maps.selectors.stats): reports per
+local day, locality, UPZ and visibility (all categories together, and per category), with the
+resolved count and the first-response delay of every answered report (seconds, sorted), so the median
+of a period is the one percentile_cont gives over the base table, to the last bit. `response_below`
+is a cumulative histogram of those delays (how many are below each of RESPONSE_BOUNDS), so the median
+is found without sorting every delay: the histograms summed over the period say which bucket holds
+the middle rank, and only that bucket's slice of each array is read. Refreshed with `ReportCell` in
+the same transaction (maps.services.rollups_refresh).
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +50,65 @@ class ReportCell(models.Model):
 
     def __str__(self):
         return f"{self.cell_x},{self.cell_y} {self.day}: {self.n}"
+
+
+# Bucket bounds (seconds) of the response-time histogram: 1 minute × √2^i, i = 0..31 (1 min to
+# about 32 days). Changing them needs `refresh_rollups --full`; the median stays exact whatever they
+# are (they only decide how many delays the second step reads).
+RESPONSE_BOUNDS = tuple(60.0 * 2 ** (i / 2) for i in range(32))
+
+
+class UnitDayStatBase(models.Model):
+    """Reports received on one local day (America/Bogota), or one month, in one locality/UPZ, public or not."""
+
+    day = models.DateField(
+        help_text=_("Local day of receipt; for a monthly row, the first day of its month.")
+    )
+    # Monthly rows sum the day rows of one calendar month (same keys), so a period reads whole months
+    # inside it as one row each and day rows only for the months it cuts (maps.selectors.stats).
+    monthly = models.BooleanField(default=False)
+    locality_code = models.CharField(max_length=2)
+    upz_code = models.CharField(max_length=8, blank=True)
+    public = models.BooleanField(help_text=_("Counted in public outputs (not hidden/rejected/duplicate)."))
+    n = models.IntegerField()
+    resolved = models.IntegerField()
+    # extract(epoch FROM first_response_at - created_at) as float8, ascending: the very values the raw
+    # aggregate's percentile_cont orders, so the median from the rollup is the same number.
+    response_secs = ArrayField(models.FloatField(), default=list)
+    # response_below[i] (1-based in SQL) = how many of response_secs are < RESPONSE_BOUNDS[i - 1].
+    response_below = ArrayField(models.IntegerField(), default=list)
+
+    class Meta:
+        abstract = True
+
+
+class UnitDayStat(UnitDayStatBase):
+    """Statistics rollup, all categories together (read when no category filter is given)."""
+
+    class Meta:
+        verbose_name = _("estadística diaria por UPZ")
+        verbose_name_plural = _("estadísticas diarias por UPZ")
+        indexes = [models.Index(fields=["day"], name="unitdaystat_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.locality_code}/{self.upz_code}: {self.n}"
+
+
+class UnitDayCategoryStat(UnitDayStatBase):
+    """Statistics rollup per category (read when the caller filters by category)."""
+
+    category = models.ForeignKey(Category, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+
+    class Meta:
+        verbose_name = _("estadística diaria por UPZ y categoría")
+        verbose_name_plural = _("estadísticas diarias por UPZ y categoría")
+        indexes = [
+            models.Index(fields=["category", "day"], name="unitdaycatstat_category_day"),
+            models.Index(fields=["day"], name="unitdaycatstat_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.locality_code}/{self.upz_code} {self.category_id}: {self.n}"
 
 
 class RollupState(models.Model):

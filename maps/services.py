@@ -1,4 +1,9 @@
-"""Writes of the maps app: keeping the report rollups (maps_reportcell) up to date.
+"""Writes of the maps app: keeping the report rollups up to date.
+
+Rollups: maps_reportcell (reports per public-grid node and day, for heatmaps, hot spots and trends)
+and the statistics rollup maps_unitdaystat / maps_unitdaycategorystat (reports, resolved and
+first-response delays per day and UPZ, for maps.selectors.stats). All three are rebuilt for the same
+days in the same transaction, so they never disagree with each other.
 
 Map reads never write, and no request refreshes the rollup. Report writes call
 rollups_refresh_enqueue when they commit, which defers the background job maps.tasks.refresh_rollups
@@ -17,7 +22,7 @@ from django.utils import timezone
 from reports.visibility import NOT_PUBLIC_STATUSES, PUBLIC_REPORT_SQL, aggregate_point_sql, public_grid_metres
 
 from .filters import MapFilters
-from .models import RollupState
+from .models import RESPONSE_BOUNDS, RollupState
 
 NOT_PUBLIC = list(NOT_PUBLIC_STATUSES)
 
@@ -57,6 +62,83 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 """.replace("%(point)s", aggregate_point_sql()).replace("%(public)s", PUBLIC_REPORT_SQL)
 # {where} is one of two fixed strings below
 
+# Raw SQL: one pass over the base table feeding both statistics rollups (a writable CTE; the ORM has
+# no INSERT … SELECT, nor array_agg … ORDER BY). `public` is reports.visibility's rule; secs is the
+# float8 the raw statistics' percentile_cont orders (extract gives numeric, percentile_cont casts it).
+_STATS_INSERT_SQL = """
+WITH s AS (
+    SELECT (r.created_at AT TIME ZONE %(tz)s)::date AS day, l.code AS locality_code,
+           coalesce(u.code, '') AS upz_code, r.category_id, %(public)s AS public,
+           r.status = 'resolved' AS resolved,
+           extract(epoch FROM r.first_response_at - r.created_at)::float8 AS secs
+    FROM reports_report r
+    JOIN localities_locality l ON l.id = r.locality_id
+    LEFT JOIN localities_upz u ON u.id = r.upz_id
+    WHERE {where}
+), per_category AS (
+    INSERT INTO maps_unitdaycategorystat
+        (day, monthly, locality_code, upz_code, category_id, public, n, resolved, response_secs, response_below)
+    SELECT day, false, locality_code, upz_code, category_id, public, count(*), count(*) FILTER (WHERE resolved),
+           coalesce(array_agg(secs ORDER BY secs) FILTER (WHERE secs IS NOT NULL), '{{}}'), %(below)s
+    FROM s GROUP BY day, locality_code, upz_code, category_id, public
+)
+INSERT INTO maps_unitdaystat
+    (day, monthly, locality_code, upz_code, public, n, resolved, response_secs, response_below)
+SELECT day, false, locality_code, upz_code, public, count(*), count(*) FILTER (WHERE resolved),
+       coalesce(array_agg(secs ORDER BY secs) FILTER (WHERE secs IS NOT NULL), '{{}}'), %(below)s
+FROM s GROUP BY day, locality_code, upz_code, public
+""".replace("%(public)s", PUBLIC_REPORT_SQL).replace(
+    # The cumulative histogram (maps.models.RESPONSE_BOUNDS): one FILTERed count per bound, in the same
+    # pass. The bounds are our own floats, written in full (repr round-trips) as float8 literals.
+    "%(below)s",
+    "ARRAY[" + ", ".join(f"count(*) FILTER (WHERE secs < {b!r}::float8)::int" for b in RESPONSE_BOUNDS) + "]",
+)
+STATS_TABLES = ("maps_unitdaystat", "maps_unitdaycategorystat")
+# Key columns of each statistics table besides day/monthly.
+_STATS_KEYS = {
+    "maps_unitdaystat": "locality_code, upz_code, public",
+    "maps_unitdaycategorystat": "locality_code, upz_code, category_id, public",
+}
+# Raw SQL: the monthly rows of the months in %(months)s rebuilt from their day rows (sums, the sorted
+# union of the delays, the histograms added cell by cell); a grouped insert with array_agg … ORDER BY.
+_STATS_MONTHS_SQL = """
+WITH d AS (
+    SELECT date_trunc('month', day)::date AS month, {keys}, n, resolved, response_secs, response_below
+    FROM {table}
+    WHERE NOT monthly AND day >= %(first)s AND day < %(after)s AND date_trunc('month', day)::date = ANY(%(months)s)
+), c AS (
+    SELECT month, {keys}, sum(n)::int AS n, sum(resolved)::int AS resolved, ARRAY[{below}]::int[] AS below
+    FROM d GROUP BY month, {keys}
+), v AS (
+    SELECT month, {keys}, array_agg(secs ORDER BY secs) AS secs
+    FROM d CROSS JOIN LATERAL unnest(response_secs) AS secs GROUP BY month, {keys}
+)
+INSERT INTO {table} (day, monthly, {keys}, n, resolved, response_secs, response_below)
+SELECT month, true, {keys}, n, resolved, coalesce(v.secs, '{{}}'), below
+FROM c LEFT JOIN v USING (month, {keys})
+"""
+_MONTH_BELOW = ", ".join(f"sum(response_below[{i}])" for i in range(1, len(RESPONSE_BOUNDS) + 1))
+
+
+def _stats_months_rebuild(cursor, months: list) -> None:
+    """Replace the monthly rows of `months` (first days) in both statistics tables by their day rows' sums."""
+    if not months:
+        return
+    # [first month's 1st, the 1st after the last month): bounds the day index scan.
+    params = {
+        "months": months,
+        "first": min(months),
+        "after": (max(months) + timedelta(days=31)).replace(day=1),
+    }
+    for table in STATS_TABLES:
+        cursor.execute(f"DELETE FROM {table} WHERE monthly AND day = ANY(%(months)s)", params)  # noqa: S608
+        keys = _STATS_KEYS[table]
+        cursor.execute(_STATS_MONTHS_SQL.format(table=table, keys=keys, below=_MONTH_BELOW), params)
+
+
+# Incremental pass: only the local days touched, bounded by the created_at index.
+_DAYS_WHERE = "r.created_at >= %(start)s AND r.created_at < %(end)s AND (r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"
+
 
 @dataclass(frozen=True)
 class RefreshResult:
@@ -66,12 +148,13 @@ class RefreshResult:
     watermark: datetime | None
 
 
-def rollups_refresh(*, full: bool = False) -> RefreshResult:
-    """Bring maps_reportcell up to date with reports_report.
+def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
+    """Bring maps_reportcell and the statistics rollup up to date with reports_report.
 
     Incremental (default): recompute only the local days (America/Bogota) of reports updated since
     the last refresh (Report.updated_at > watermark). `full=True` rebuilds everything (needed after
-    hard deletes, which leave no updated_at behind). Serialised with an advisory lock.
+    hard deletes, which leave no updated_at behind). Serialised with an advisory lock. stats=False
+    leaves the statistics rollup alone (only migration 0002, which runs before its tables exist).
     """
     tz = settings.TIME_ZONE
     with transaction.atomic(), connection.cursor() as cursor:
@@ -86,6 +169,13 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
                 {"tz": tz, "cell": public_grid_metres(), "not_public": NOT_PUBLIC},
             )
             rows, days = cursor.rowcount, -1
+            if stats:
+                cursor.execute(f"TRUNCATE {', '.join(STATS_TABLES)}")
+                cursor.execute(_STATS_INSERT_SQL.format(where="true"), {"tz": tz, "not_public": NOT_PUBLIC})
+                cursor.execute(
+                    "SELECT array_agg(DISTINCT date_trunc('month', day)::date) FROM maps_unitdaystat"
+                )
+                _stats_months_rebuild(cursor, cursor.fetchone()[0] or [])
             full = True
         else:
             # One pass: the new watermark and the local days touched since the old one. Rows saved in
@@ -110,22 +200,25 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
             if changed:
                 # [first 00:00, last+1 00:00) local, so the created_at index bounds the scan.
                 start, end = MapFilters(date_from=changed[0], date_to=changed[-1]).created_range()
-                cursor.execute("DELETE FROM maps_reportcell WHERE day = ANY(%(days)s)", {"days": changed})
-                cursor.execute(
-                    _INSERT_SQL.format(
-                        where="r.created_at >= %(start)s AND r.created_at < %(end)s "
-                        "AND (r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"
-                    ),
-                    {
-                        "tz": tz,
-                        "days": changed,
-                        "cell": public_grid_metres(),
-                        "start": start,
-                        "end": end,
-                        "not_public": NOT_PUBLIC,
-                    },
-                )
+                params = {
+                    "tz": tz,
+                    "days": changed,
+                    "cell": public_grid_metres(),
+                    "start": start,
+                    "end": end,
+                    "not_public": NOT_PUBLIC,
+                }
+                cursor.execute("DELETE FROM maps_reportcell WHERE day = ANY(%(days)s)", params)
+                cursor.execute(_INSERT_SQL.format(where=_DAYS_WHERE), params)
                 rows = cursor.rowcount
+                if stats:
+                    for table in STATS_TABLES:
+                        cursor.execute(
+                            f"DELETE FROM {table} WHERE NOT monthly AND day = ANY(%(days)s)",  # noqa: S608
+                            params,
+                        )
+                    cursor.execute(_STATS_INSERT_SQL.format(where=_DAYS_WHERE), params)
+                    _stats_months_rebuild(cursor, sorted({d.replace(day=1) for d in changed}))
             days = len(changed)
         now = timezone.now()
         RollupState.objects.update_or_create(
@@ -135,6 +228,9 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
     if full:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE maps_reportcell")
+            if stats:
+                for table in STATS_TABLES:
+                    cursor.execute(f"ANALYZE {table}")
     return RefreshResult(full=full, days=days, rows=rows, watermark=new_watermark)
 
 

@@ -1,5 +1,5 @@
-"""Background jobs of the maps app: the report rollups (maps_reportcell) are refreshed here, never in
-a request. Report writes defer `refresh_rollups` when they commit (maps.services.rollups_refresh_enqueue:
+"""Background jobs of the maps app: the report rollups (maps_reportcell for the maps, maps_unitdaystat
+and maps_unitdaycategorystat for the statistics) are refreshed here, never in a request. Report writes defer `refresh_rollups` when they commit (maps.services.rollups_refresh_enqueue:
 one waiting job at most, so a burst of writes collapses into one refresh); a periodic job refreshes
 when the rollup is older than MAPS_ROLLUP_MAX_AGE_SECONDS, in case a deferral was lost.
 """
@@ -20,7 +20,7 @@ ROLLUP_LOCK = "maps-rollups"  # one refresh at a time; a write during a refresh 
     retry=RetryStrategy(max_attempts=5, exponential_wait=5),
 )
 def refresh_rollups() -> int:
-    """Incremental refresh of maps_reportcell; returns the rows written."""
+    """Incremental refresh of the rollups (cells and statistics); returns the cell rows written."""
     return services.rollups_refresh().rows
 
 

@@ -429,8 +429,9 @@ def report_respond(*, report: Report, author, body: str, public: bool = True) ->
     text = clean_text(body, field="body")
     response = Response.objects.create(report=report, author=author, body=text, public=public)
     if public:
+        # updated_at too: update() skips auto_now, and the map rollups find changed reports by it.
         Report.objects.filter(pk=report.pk, first_response_at__isnull=True).update(
-            first_response_at=response.created_at
+            first_response_at=response.created_at, updated_at=timezone.now()
         )
         report.refresh_from_db(fields=["first_response_at", "updated_at"])
         _notify_reporter(report=report, kind="public_response", event_id=response.pk)

@@ -194,7 +194,9 @@ class StatsView(_AnalysisView):
         description=(
             "Por localidad o UPZ: conteo, tasa por 10.000 habitantes, cambio frente al periodo anterior "
             "de igual duración, mediana de horas hasta la primera respuesta y proporción resuelta. "
-            "Periodo por defecto: los últimos 365 días."
+            "Periodo por defecto: los últimos 365 días. Se calcula con el resumen diario por UPZ que el "
+            "trabajo en segundo plano actualiza tras cada cambio (las cifras son las mismas que sobre los "
+            "reportes, con la frescura de la última actualización)."
         ),
     )
     def get(self, request):
