@@ -136,13 +136,16 @@ def test_citizen_files_office_schedules_citizen_sees_the_appointment(
         staff.page.locator("#id_to_status").select_option(to_status)
         for field, value in fields.items():
             staff.page.locator(f"#id_{field}").fill(value)
-        if phone:
-            staff.page.locator("#id_note").focus()
-            staff.page.keyboard.press("Tab")
-            assert staff.page.evaluate("document.activeElement.id") == "do-step"
-            staff.page.keyboard.press("Enter")
-        else:
-            staff.page.locator("#do-step").click()
+        # Wait for the answer to the POST itself: "networkidle" alone can be reached before the
+        # navigation starts, and the assertions would then read the page before the step.
+        with staff.page.expect_navigation():
+            if phone:
+                staff.page.locator("#id_note").focus()
+                staff.page.keyboard.press("Tab")
+                assert staff.page.evaluate("document.activeElement.id") == "do-step"
+                staff.page.keyboard.press("Enter")
+            else:
+                staff.page.locator("#do-step").click()
         staff.page.wait_for_load_state("networkidle")
 
     step("asignada", note="Se asigna a la inspectora de turno")
