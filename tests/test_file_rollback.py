@@ -82,6 +82,10 @@ def _post_report(photos):
     return APIClient().post("/api/reports/", {**form, "photos": photos}, format="multipart")
 
 
+# A real transaction, as in production: filing a report runs its statement without a savepoint of its
+# own (reports.services.report_create), so inside the test case's transaction the failed write would
+# leave that transaction unusable instead of rolling back what the request wrote.
+@pytest.mark.django_db(transaction=True)
 def test_a_report_whose_second_photo_fills_the_disk_leaves_no_file(territory, media, disk_fills_on_write):
     make_category("hurto")
     disk_fills_on_write(2)
