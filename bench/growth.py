@@ -110,6 +110,88 @@ def grow_to(size: int, chunk: int) -> dict:
     return figures
 
 
+# Columns of reports_report copied as they are (all but id and tracking_code).
+COPIED_COLUMNS = (
+    "description, location, public_location, occurred_at, created_at, updated_at, channel, status, "
+    "referred_to, hidden, moderation_reason, first_response_at, closed_at, support_count, is_demo, "
+    "category_id, duplicate_of_id, locality_id, reporter_id, upz_id, description_original, redacted_at"
+)
+
+
+def _copied(column: str) -> str:
+    """SQL of one copied column: times moved by the copy's shift `d`, never past now()."""
+    if column in ("created_at", "occurred_at", "updated_at"):
+        return f"r.{column} + s.d"
+    if column in ("first_response_at", "closed_at"):
+        return f"least(r.{column} + s.d, now())"
+    return f"r.{column}"
+
+
+# Copy k of the sample moves every report by k × 37 days inside the seeded year (wrapping round), so
+# the copies fall on other days and the rollup (node × day × …) grows as with new data; points,
+# categories and statuses are the sample's.
+COPY_SQL = (
+    f"INSERT INTO reports_report (tracking_code, {COPIED_COLUMNS}) "  # noqa: S608 (fixed names)
+    "SELECT upper(substr(md5(random()::text || clock_timestamp()::text || r.id), 1, 16)), "
+    + ", ".join(_copied(c.strip()) for c in COPIED_COLUMNS.split(","))
+    + """
+    FROM reports_report r, LATERAL (
+        SELECT (now() - interval '365 days') + make_interval(secs => mod(
+            (extract(epoch FROM r.created_at - (now() - interval '365 days')) + %(shift)s)::numeric, 31536000
+        )::float8) - r.created_at AS d
+    ) s
+    WHERE r.is_demo AND r.id <= %(max)s ORDER BY r.id LIMIT %(n)s"""
+)
+
+
+def grow_by_copy(size: int) -> dict:
+    """Reach `size` by copying the demo reports already stored (set-based SQL), for sizes where
+    seed_demo is too slow on this machine: each copy keeps its source's point, category and status,
+    its times moved by a whole number of days (COPY_SQL), with a new id and tracking code. Secondary indexes are dropped first and rebuilt after (what a bulk load does);
+    their definitions are written to .local/bench/reports_report_indexes.sql in case of a crash."""
+    have = report_count()
+    figures = {"before": have, "seeded": 0, "method": "copy"}
+    if have >= size * 0.99:
+        print(f"  ya hay {have:,} reportes: no se siembra", flush=True)
+        return {**figures, "seed_s": 0.0}
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'reports_report' AND indexname "
+            "NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'reports_report'::regclass)"
+        )
+        indexes = cursor.fetchall()
+        backup = RESULTS.parent / "reports_report_indexes.sql"
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        backup.write_text("".join(f"{definition};\n" for _, definition in indexes))
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+        cursor.execute("SELECT max(id), count(*) FROM reports_report WHERE is_demo")
+        source_max, source_n = cursor.fetchone()
+        copy = 0
+        while (missing := size - report_count()) > size * 0.001:
+            t = time.perf_counter()
+            copy += 1
+            cursor.execute(
+                COPY_SQL, {"max": source_max, "n": min(missing, source_n), "shift": copy * 37 * 86400}
+            )
+            figures["seeded"] += cursor.rowcount
+            print(
+                f"  +{cursor.rowcount:,} copiados en {time.perf_counter() - t:.0f} s (carga {load()})",
+                flush=True,
+            )
+        insert_s = time.perf_counter() - started
+        t = time.perf_counter()
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        figures["index_rebuild_s"] = time.perf_counter() - t
+        print(f"  {len(indexes)} índices reconstruidos en {figures['index_rebuild_s']:.0f} s", flush=True)
+    figures["insert_s"] = insert_s
+    figures["seed_s"] = time.perf_counter() - started
+    return figures
+
+
 def refresh_and_analyze() -> dict:
     """Full rollup rebuild, one incremental refresh after 100 changed reports, ANALYZE (seconds)."""
     from maps.services import rollups_refresh
@@ -208,7 +290,7 @@ def _fmt(value, kind: str) -> str:
     if kind == "x":
         return f"{value:.2f}"
     if kind == "MB":
-        return f"{value / 1e6:,.1f} MB"
+        return f"{value / 1e6:,.1f} MB" if value >= 1e6 else f"{value / 1e3:,.0f} KB"
     if kind == "n":
         return f"{value:,}"
     return str(value)
@@ -317,6 +399,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS))
     parser.add_argument("--chunk", type=int, default=1_000_000, help="reports per seed_demo call")
+    parser.add_argument(
+        "--copy-above",
+        type=int,
+        default=1_000_000,
+        help="sizes above this are reached by copying the stored demo reports in SQL (seed_demo is too slow)",
+    )
     parser.add_argument("--report", action="store_true", help="print the stored tables and stop")
     parser.add_argument("--drop", action="store_true", help="delete the demo reports and stop")
     args = parser.parse_args()
@@ -341,7 +429,7 @@ def main() -> int:
             print(f"  la base ya tiene {have:,} (> {size:,}): tamaño omitido (crece, nunca se recorta)")
             continue
         entry = results.get(str(size), {})
-        setup = grow_to(size, args.chunk)
+        setup = grow_by_copy(size) if size > args.copy_above else grow_to(size, args.chunk)
         setup.update(refresh_and_analyze())
         if setup["seeded"] or "setup" not in entry:
             entry["setup"] = setup
