@@ -241,7 +241,7 @@ def case_key(name: str) -> str:
     return re.sub(r"^heatmap locality \w+", "heatmap densest locality", name)
 
 
-def run_cases(groups: tuple[str, ...], repeat: int) -> dict:
+def run_cases(groups: tuple[str, ...], repeat: int, export_days: tuple[int, ...] = (30, 365)) -> dict:
     """Run bench/maps.py's cases of `groups` once; {case: {platform, raw, note, figures…}}."""
     bm.ROWS.clear()
     bm.FIGURES.clear()
@@ -255,7 +255,7 @@ def run_cases(groups: tuple[str, ...], repeat: int) -> dict:
         "hotspots": lambda: bm.bench_rollup_outputs(repeat),
         "stats": lambda: bm.bench_stats(repeat),
         "tiles": lambda: bm.bench_tiles_and_page(repeat, args, one_by_one=False),
-        "exports": lambda: bm.bench_exports(repeat, args, export_days=(30, 365)),
+        "exports": lambda: bm.bench_exports(repeat, args, export_days=export_days),
     }
     cases = {}
     previous = ""
@@ -398,6 +398,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS))
+    parser.add_argument("--export-days", type=int, nargs="+", default=[30, 365], help="export windows (days)")
     parser.add_argument("--chunk", type=int, default=1_000_000, help="reports per seed_demo call")
     parser.add_argument(
         "--copy-above",
@@ -445,12 +446,13 @@ def main() -> int:
         )
         print(f"  puntos públicos = punto exacto ajustado a la malla: {bm.check_public_points()}", flush=True)
         loads = [load()]
-        cases = run_cases(groups, args.repeat)
+        cases = run_cases(groups, args.repeat, tuple(args.export_days))
         loads.append(load())
         entry["cases"] = {**entry.get("cases", {}), **cases}
         entry["measured"] = machine()
         entry["load"] = " → ".join(loads)
         entry["disk"] = disk_free()
+        entry["differences"] = list(bm.DIFFS)  # so far in this run; empty: every output equal to raw SQL
         results[str(size)] = entry
         write_results(results)
     print_tables(results)
