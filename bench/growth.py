@@ -147,11 +147,13 @@ COPY_SQL = (
 def grow_by_copy(size: int) -> dict:
     """Reach `size` by copying the demo reports already stored (set-based SQL), for sizes where
     seed_demo is too slow on this machine: each copy keeps its source's point, category and status,
-    its times moved by a whole number of days (COPY_SQL), with a new id and tracking code. Secondary indexes are dropped first and rebuilt after (what a bulk load does);
-    their definitions are written to .local/bench/reports_report_indexes.sql in case of a crash."""
+    its times moved by a whole number of days (COPY_SQL), with a new id and tracking code. Secondary
+    indexes are dropped first and rebuilt after (what a bulk load does); their definitions wait in
+    .local/bench/reports_report_indexes.sql until rebuilt, so a run stopped mid-load resumes."""
     have = report_count()
     figures = {"before": have, "seeded": 0, "method": "copy"}
-    if have >= size * 0.99:
+    backup = RESULTS.parent / "reports_report_indexes.sql"
+    if have >= size * 0.99 and not backup.exists():
         print(f"  ya hay {have:,} reportes: no se siembra", flush=True)
         return {**figures, "seed_s": 0.0}
     started = time.perf_counter()
@@ -161,11 +163,14 @@ def grow_by_copy(size: int) -> dict:
             "NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'reports_report'::regclass)"
         )
         indexes = cursor.fetchall()
-        backup = RESULTS.parent / "reports_report_indexes.sql"
-        backup.parent.mkdir(parents=True, exist_ok=True)
-        backup.write_text("".join(f"{definition};\n" for _, definition in indexes))
+        if not indexes and backup.exists():  # a copy run stopped mid-load: its indexes are in the file
+            indexes = [(None, line.rstrip(";")) for line in backup.read_text().splitlines() if line]
+        else:
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            backup.write_text("".join(f"{definition};\n" for _, definition in indexes))
         for name, _ in indexes:
-            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+            if name:
+                cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
         cursor.execute("SELECT max(id), count(*) FROM reports_report WHERE is_demo")
         source_max, source_n = cursor.fetchone()
         copy = 0
@@ -186,6 +191,7 @@ def grow_by_copy(size: int) -> dict:
         for _name, definition in indexes:
             cursor.execute(definition)
         figures["index_rebuild_s"] = time.perf_counter() - t
+        backup.unlink()  # every index is back
         print(f"  {len(indexes)} índices reconstruidos en {figures['index_rebuild_s']:.0f} s", flush=True)
     figures["insert_s"] = insert_s
     figures["seed_s"] = time.perf_counter() - started
