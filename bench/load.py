@@ -1,7 +1,7 @@
 """Load benchmark: a realistic mix against the production shape (gunicorn, production settings), with faults.
 
     .venv/bin/python bench/load.py [--workers 2 4] [--seconds 40] [--users 24] [--max-requests 20000]
-                                   [--faults] [--port 8114]
+                                   [--faults [worker gunicorn postgres disk]] [--port 8114]
 
 Everything runs on 127.0.0.1 and stops by itself: each run lasts at most --seconds and
 --max-requests, the server is always stopped and the media folder unmounted, also on error.
@@ -22,7 +22,7 @@ Everything runs on 127.0.0.1 and stops by itself: each run lasts at most --secon
      an officer answering this run's reports: received → in_review → in_progress → resolved, each
        step an e-mail to a reporter who consented (the outbox, sent by the background worker);
      planners exporting: CSV of reports and GeoJSON aggregates.
-3. With --faults (on the first worker count only): the background worker stopped with SIGTERM at
+3. With --faults (on the first worker count only; all four unless some are named): the background worker stopped with SIGTERM at
    8 % and started again at 20 % (the daily digests are queued while it is down), SIGKILL of one
    gunicorn worker at 25 % of the run, PostgreSQL stopped and started again at 45 %
    (`scripts/pg.sh stop` / `start`), the background worker killed with SIGKILL at 52 % (digests
