@@ -120,9 +120,10 @@ COPIED_COLUMNS = (
 
 def _copied(column: str) -> str:
     """SQL of one copied column: times moved by the copy's shift `d`, never past now()."""
-    if column in ("created_at", "occurred_at", "updated_at"):
+    if column in ("created_at", "occurred_at"):  # created_at + d stays inside the year by construction
         return f"r.{column} + s.d"
-    if column in ("first_response_at", "closed_at"):
+    # updated_at too: one in the future would look changed to every incremental rollup refresh.
+    if column in ("updated_at", "first_response_at", "closed_at"):
         return f"least(r.{column} + s.d, now())"
     return f"r.{column}"
 
