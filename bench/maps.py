@@ -75,7 +75,9 @@ from maps.selectors.grid import cell_query, shown_cells  # noqa: E402
 from reports.visibility import ViewerScope  # noqa: E402
 
 FULL = ViewerScope(full=True)
-ROWS: list[tuple[str, float | None, float | None, str, str, float]] = []
+ROWS: list[tuple[str, float | None, float | None, str, str, float]] = []  # … note, 1-minute load average
+# case name → other measured figures (bytes out, peak memory), read by bench/growth.py
+FIGURES: dict[str, dict] = {}
 DIFFS: list[str] = []  # one line per output that differs from its raw SQL; any → exit status 1
 SHOW_DIFFS = 5  # first differences printed per case
 
@@ -180,8 +182,10 @@ def ensure_reports(n: int) -> None:
     print(f"Siembra: {time.perf_counter() - start:.1f} s para {missing:,} reportes", flush=True)
 
 
-def record(name, platform_s, raw_s, goal, note=""):
+def record(name, platform_s, raw_s, goal, note="", **figures):
     ROWS.append((name, platform_s, raw_s, goal, note, os.getloadavg()[0]))
+    if figures:
+        FIGURES[name] = figures
 
 
 # The GeoJSON both baselines build from their cells (i, j, n): the same document as the platform's.
@@ -690,6 +694,13 @@ def check_tile(z: int, tx: int, ty: int, body: bytes) -> bool:
 
 
 def bench_tiles_pages_exports(repeat: int, args) -> None:
+    bench_tiles_and_page(repeat, args)
+    bench_exports(repeat, args, export_days=(91, 365))
+
+
+def bench_tiles_and_page(repeat: int, args, *, one_by_one: bool = True) -> None:
+    """Tiles z12/z14 at the densest spot and the 10,000-feature page against raw SQL; `one_by_one`
+    also times serialising model instances one by one (DRF serializer)."""
     # The densest public-grid node of the rollup (cell_x, cell_y are node indices: metres / g).
     x, y = sql_one("SELECT cell_x, cell_y FROM maps_reportcell GROUP BY 1, 2 ORDER BY sum(n) DESC LIMIT 1")
     lon, lat = sql_one(
@@ -714,11 +725,13 @@ def bench_tiles_pages_exports(repeat: int, args) -> None:
             "≤500 KB, ≤1.5×",
             f"{kb:.0f} KB (raw all points {raw_kb:.0f} KB), every feature same: {same}"
             + (" OVER 500 KB" if kb > 500 else ""),
+            bytes=len(body),
         )
 
     # 10,000-feature GeoJSON page (the first page: lowest ids), public form.
     raw_s, raw_page = timed(sql_one, raw_features_sql(limit="LIMIT 10000"), repeat=repeat)
-    one_by_one_s = _one_by_one(10000)
+    one_by_one_s = _one_by_one(10000) if one_by_one else None
+    serial = f"; one-by-one {one_by_one_s:.2f} s" if one_by_one_s else ""
     platform_s, response, body = _http(args.page_url, repeat)
     if response.status_code == 200:
         page = json.loads(body).get("features", [])
@@ -730,8 +743,9 @@ def bench_tiles_pages_exports(repeat: int, args) -> None:
             platform_s,
             raw_s,
             "≥10× one-by-one",
-            f"{len(page)} features, every feature same: {same}; one-by-one {one_by_one_s:.2f} s = "
-            f"{one_by_one_s / platform_s:.1f}× platform",
+            f"{len(page)} features, every feature same: {same}"
+            + (f"{serial} = {one_by_one_s / platform_s:.1f}× platform" if one_by_one_s else ""),
+            bytes=len(body),
         )
     else:
         record(
@@ -739,30 +753,36 @@ def bench_tiles_pages_exports(repeat: int, args) -> None:
             None,
             raw_s,
             "≥10× one-by-one",
-            f"{args.page_url} → {response.status_code}; one-by-one {one_by_one_s:.2f} s",
+            f"{args.page_url} → {response.status_code}{serial}",
         )
 
-    # Full GeoJSON export: time without tracemalloc (it slows every allocation ~3x), against a raw
-    # COPY of the same Feature SQL read by psycopg; peak memory measured in separate traced runs.
+
+def bench_exports(repeat: int, args, *, export_days: tuple[int, ...]) -> None:
+    """The anonymous GeoJSON export of each of the last N days in `export_days` against raw COPY."""
+    # GeoJSON export of the last N days: time without tracemalloc (it slows every allocation ~3x),
+    # against a raw COPY of the same Feature SQL read by psycopg; peak memory in a separate traced run.
     today = timezone.localdate()
-    sizes = {}
-    for days in (91, 365):
+    for days in export_days:
         date_from = today - timedelta(days=days - 1)
         url = f"{args.export_url}?date_from={date_from}&date_to={today}"
+        name = f"GeoJSON export ({days} days)"
         status, size, peak = _export_once(url, traced=True)
         if status != 200:
-            record("GeoJSON export", None, None, "memory flat", f"{url} → {status}")
-            return
-        sizes[days] = (url, date_from, size, peak)
-    url, date_from, size, _ = sizes[365]
-    export_s, _ = timed(_export_once, url, repeat=repeat)
-    raw_s, raw_bytes = timed(_raw_copy, date_from, today, repeat=repeat)
-    note = "; ".join(
-        f"{d} d: {s / 1e6:.0f} MB out, peak {p / 1e6:.1f} MB" for d, (_, _, s, p) in sizes.items()
-    )
-    note += f"; raw COPY {raw_bytes / 1e6:.0f} MB"
-    note += f"; every feature same: {check_export(url, date_from, today)}"
-    record("GeoJSON export (full year)", export_s, raw_s, "memory flat", note)
+            record(name, None, None, "memory flat", f"{url} → {status}")
+            continue
+        export_s, _ = timed(_export_once, url, repeat=repeat)
+        raw_s, raw_bytes = timed(_raw_copy, date_from, today, repeat=repeat)
+        same = check_export(url, date_from, today)
+        record(
+            name,
+            export_s,
+            raw_s,
+            "memory flat",
+            f"{size / 1e6:.0f} MB out, peak {peak / 1e6:.1f} MB; raw COPY {raw_bytes / 1e6:.0f} MB; "
+            f"every feature same: {same}",
+            bytes=size,
+            peak=peak,
+        )
 
 
 # Public features, restated: the public rule's fine rows (no sensitive categories), at their point.
@@ -798,15 +818,79 @@ def features_by_id(features: list) -> dict:
     }
 
 
+def export_features(chunks):
+    """Yield the Features of a streamed FeatureCollection one by one (memory bounded by one chunk):
+    an export of millions of features never sits in memory as one document."""
+    decoder = json.JSONDecoder()
+    buffer, started = "", False
+    for chunk in chunks:
+        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+        if not started:
+            head = buffer.find("[")
+            if head < 0:
+                continue
+            buffer, started = buffer[head + 1 :], True
+        pos = 0
+        while True:
+            while pos < len(buffer) and buffer[pos] in ", \n":
+                pos += 1
+            if pos >= len(buffer) or buffer[pos] == "]":
+                break
+            try:
+                feature, end = decoder.raw_decode(buffer, pos)
+            except json.JSONDecodeError:
+                break  # the feature continues in the next chunk
+            yield feature
+            pos = end
+        buffer = buffer[pos:]
+
+
+# The public features of RAW_FEATURES one row at a time (the export's comparison, memory flat in N).
+RAW_FEATURE_ROWS = """
+SELECT r.id, ST_AsGeoJSON({point}, 6), c.code, r.status
+FROM reports_report r JOIN reports_category c ON c.id = r.category_id
+WHERE {rule} AND r.created_at >= %(start)s AND r.created_at < %(end)s ORDER BY r.id
+"""
+
+
 def check_export(url: str, date_from, date_to) -> bool:
-    """Every feature of the anonymous export against the raw SQL of the public rule over the same days."""
+    """Every feature of the anonymous export against the raw SQL of the public rule over the same days,
+    both streamed in id order and compared feature by feature (memory flat in N)."""
     response = _client().get(url)
-    body = b"".join(response.streaming_content) if response.streaming else response.content
+    chunks = response.streaming_content if response.streaming else [response.content]
     start, end = MapFilters(date_from=date_from, date_to=date_to).created_range()
-    sql = raw_features_sql(where="AND r.created_at >= %(start)s AND r.created_at < %(end)s")
-    theirs = json.loads(sql_one(sql, {"start": start, "end": end})[0])
-    mine = json.loads(body)["features"]
-    return differ("GeoJSON export", compare_keyed(features_by_id(mine), features_by_id(theirs)))
+    _, public = rules()
+    sql = RAW_FEATURE_ROWS.format(point=public.point, rule=public.fine_where)
+    problems: list[str] = []
+    mine_iter = (next(iter(features_by_id([f]).items())) for f in export_features(chunks))
+    # A connection of its own: the export streams a COPY on Django's connection meanwhile.
+    raw = connection.get_new_connection(connection.get_connection_params())
+    try:
+        with raw.cursor(name="export_check") as cursor:
+            cursor.execute(sql, {"start": start, "end": end})
+
+            def theirs_rows():
+                while rows := cursor.fetchmany(20000):
+                    for pk, geometry, code, status in rows:
+                        coordinates = tuple(json.loads(geometry)["coordinates"]) if geometry else None
+                        yield pk, (coordinates, code, status)
+
+            theirs_iter = theirs_rows()
+            mine, theirs = next(mine_iter, None), next(theirs_iter, None)
+            while (mine or theirs) and len(problems) <= SHOW_DIFFS:
+                if theirs is None or (mine is not None and mine[0] < theirs[0]):
+                    problems.append(f"{mine[0]}: solo en la plataforma {mine[1]!r}")
+                    mine = next(mine_iter, None)
+                elif mine is None or theirs[0] < mine[0]:
+                    problems.append(f"{theirs[0]}: solo en SQL {theirs[1]!r}")
+                    theirs = next(theirs_iter, None)
+                else:
+                    if mine[1] != theirs[1]:
+                        problems.append(f"{mine[0]}: plataforma {mine[1]!r} ≠ SQL {theirs[1]!r}")
+                    mine, theirs = next(mine_iter, None), next(theirs_iter, None)
+    finally:
+        raw.close()
+    return differ("GeoJSON export", problems)
 
 
 def _export_once(url: str, traced: bool = False) -> tuple[int, int, int]:

@@ -148,9 +148,17 @@ def _uniform_points(upz_ids: list[int], counts: list[int], seed: int) -> dict[in
 
 
 def demo_seed(
-    *, n: int, seed: int | None = None, data_dir: Path | None = None, log: Callable[[str], None] | None = None
+    *,
+    n: int,
+    seed: int | None = None,
+    data_dir: Path | None = None,
+    log: Callable[[str], None] | None = None,
+    refresh: bool = True,
 ) -> DemoResult:
-    """Create `n` demo reports (EPSG:4326 points) in bulk, then refresh the map rollups."""
+    """Create `n` demo reports (EPSG:4326 points) in bulk, then refresh the map rollups.
+
+    refresh=False leaves the rollups and ANALYZE to the caller (bench/growth.py seeds 10M reports in
+    chunks and refreshes once, timing the refresh apart)."""
     from localities.models import Upz
 
     started = time.perf_counter()
@@ -174,10 +182,11 @@ def demo_seed(
         created_rows += _demo_batch(
             n=n - created_rows, rng=rng, data_dir=data_dir, cats=cats, upzs=upzs, weights=weights, log=log
         )
-    _say(log, f"  {created_rows} reportes insertados; actualizando agregados de mapas…")
-    _refresh_rollups()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE reports_report")
+    if refresh:
+        _say(log, f"  {created_rows} reportes insertados; actualizando agregados de mapas…")
+        _refresh_rollups()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE reports_report")
     return DemoResult(created=created_rows, seconds=time.perf_counter() - started)
 
 

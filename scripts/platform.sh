@@ -39,11 +39,9 @@ node_env() {
 translations() {
   # Compiled catalogues (.mo) are build output: made from the committed .po files.
   step "Traducciones (compilemessages)"
-  (cd web && ../.venv/bin/python ../manage.py compilemessages -v0)
-  (cd workbench && ../.venv/bin/python ../manage.py compilemessages -v0)
-  (cd participation && ../.venv/bin/python ../manage.py compilemessages -v0)
-  (cd reports && ../.venv/bin/python ../manage.py compilemessages -v0)
-  (cd notifications && ../.venv/bin/python ../manage.py compilemessages -v0)
+  for app in web workbench participation reports notifications justice; do
+    (cd "$app" && ../.venv/bin/python ../manage.py compilemessages -v0)
+  done
 }
 
 database() {
