@@ -27,8 +27,11 @@ pg_major() {
 }
 
 have_postgis || missing+=(postgis)
-ldconfig -p 2>/dev/null | grep -q 'libgdal\.so' || missing+=(gdal)
-ldconfig -p 2>/dev/null | grep -q 'libgeos_c\.so' || missing+=(geos)
+# The library cache read once: `ldconfig -p | grep -q` under pipefail fails at random (grep stops at the
+# first match, ldconfig dies of SIGPIPE) and sent set-up down the install path for present libraries.
+libs=$(ldconfig -p 2>/dev/null || true)
+grep -q 'libgdal\.so' <<<"$libs" || missing+=(gdal)
+grep -q 'libgeos_c\.so' <<<"$libs" || missing+=(geos)
 command -v python3 >/dev/null || missing+=(python3)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 command -v msgfmt >/dev/null || missing+=(gettext)  # compilemessages (web/ translations)
