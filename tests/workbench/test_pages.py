@@ -88,7 +88,12 @@ def test_queue_filters_sorts_deadline_and_overdue(reports, signed_in):
     assert [r.pk for r in page] == [reports["old"].pk, reports["sur"].pk]
     first = page[0]
     assert first.overdue and not page[1].overdue
-    assert first.deadline.date() == (first.created_at + timedelta(days=5)).date()
+    # Due on the Bogotá date of receipt plus 5 days, until the end of that local day. (Comparing UTC
+    # dates instead only held for reports received between 19:00 and 24:00 Bogotá time.)
+    due = timezone.localtime(first.created_at).date() + timedelta(days=5)
+    assert first.due_date == due
+    assert timezone.localtime(first.deadline).date() == due + timedelta(days=1)
+    assert timezone.localtime(first.deadline).time().isoformat() == "00:00:00"
     assert "vencido" in response.content.decode()
 
     def ids(**params):
