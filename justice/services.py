@@ -14,11 +14,11 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from localities.models import Locality
 from localities.selectors import locate_point
+from notifications.outbox import outbox_send
 from reports.photos import photo_clean
 
 from . import access
@@ -263,8 +263,6 @@ def justice_request_note_add(*, request: JusticeRequest, author, body: str) -> J
 # E-mails to the citizen (outbox, sent by justice.tasks)
 # ---------------------------------------------------------------------------------------------------
 
-ERROR_MAX_LENGTH = 2000
-
 
 def justice_notification_enqueue(*, notification_id: int) -> bool:
     """Defer the job that sends the outbox row; False when one is already waiting for it."""
@@ -282,42 +280,22 @@ def justice_notification_enqueue(*, notification_id: int) -> bool:
 
 
 def justice_notification_send(*, notification_id: int) -> bool:
-    """Send one outbox e-mail unless it was already sent (then False: the job is idempotent).
-
-    The row stays locked while the message is handed to the e-mail backend, so two workers never send
-    it twice. A failure is counted on the row and raised again so the job is retried with backoff.
-    """
+    """Send one outbox e-mail unless it was already sent (then False: the job is idempotent); skipped
+    when the request has no e-mail (notifications.outbox.outbox_send). A failure keeps only the
+    exception's type: its text could quote the message, which holds the tracking code."""
     from .emails import justice_message
 
-    try:
-        with transaction.atomic():
-            notification = (
-                JusticeNotification.objects.select_for_update(of=("self",))
-                .select_related("change__request")
-                .filter(pk=notification_id)
-                .first()
-            )
-            if notification is None or notification.state != NotificationState.PENDING:
-                return False
-            to = notification.change.request.contact_email
-            if not to:
-                notification.state = NotificationState.SKIPPED
-                notification.save(update_fields=["state"])
-                return False
-            justice_message(change=notification.change, to=to).send()
-            notification.state = NotificationState.SENT
-            notification.sent_at = timezone.now()
-            notification.attempts = F("attempts") + 1
-            notification.last_error = ""
-            notification.save(update_fields=["state", "sent_at", "attempts", "last_error"])
-    except Exception as exc:
-        JusticeNotification.objects.filter(pk=notification_id).update(
-            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}"[:ERROR_MAX_LENGTH]
-        )
-        # Only the exception's type: its text could quote the message (which holds the tracking code).
-        log.warning("justice notification %s not sent: %s", notification_id, type(exc).__name__)
-        raise
-    return True
+    def message_for(notification):
+        to = notification.change.request.contact_email
+        return justice_message(change=notification.change, to=to) if to else None
+
+    return outbox_send(
+        model=JusticeNotification,
+        pk=notification_id,
+        related=("change__request",),
+        message_for=message_for,
+        error_text=lambda exc: type(exc).__name__,
+    )
 
 
 def justice_notifications_requeue_pending(*, older_than_seconds: int = 600) -> int:

@@ -11,17 +11,15 @@ import logging
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from reports.models import Report
 
 from . import emails, selectors
 from .models import Kind, Notification, StaffDigest, State
+from .outbox import outbox_send
 
 log = logging.getLogger(__name__)
-
-ERROR_MAX_LENGTH = 2000
 
 
 def notification_record(*, report: Report, kind: str, event_id: int) -> Notification | None:
@@ -63,40 +61,16 @@ def notification_enqueue(*, notification_id: int) -> bool:
 
 
 def notification_send(*, notification_id: int) -> bool:
-    """Send one outbox e-mail unless it was already sent (then False: the handler is idempotent).
+    """Send one outbox e-mail unless it was already sent (then False: the handler is idempotent); skipped
+    when the reporter withdrew their contact since the event (notifications.outbox.outbox_send)."""
 
-    The row stays locked while the message is handed to the e-mail backend, so two workers never
-    send it twice. A failure is counted on the row (attempts, last_error, seen in admin) and raised
-    again so the job is retried with backoff.
-    """
-    try:
-        with transaction.atomic():
-            notification = (
-                Notification.objects.select_for_update()
-                .select_related("report__category")
-                .filter(pk=notification_id)
-                .first()
-            )
-            if notification is None or notification.state != State.PENDING:
-                return False
-            to = selectors.reporter_email(report=notification.report)
-            if not to:  # contact withdrawn since the event: nothing to send
-                notification.state = State.SKIPPED
-                notification.save(update_fields=["state"])
-                return False
-            emails.reporter_message(notification=notification, to=to).send()
-            notification.state = State.SENT
-            notification.sent_at = timezone.now()
-            notification.attempts = F("attempts") + 1
-            notification.last_error = ""
-            notification.save(update_fields=["state", "sent_at", "attempts", "last_error"])
-    except Exception as exc:
-        Notification.objects.filter(pk=notification_id).update(
-            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:ERROR_MAX_LENGTH]
-        )
-        log.warning("notification %s not sent: %s", notification_id, exc)
-        raise
-    return True
+    def message_for(notification):
+        to = selectors.reporter_email(report=notification.report)
+        return emails.reporter_message(notification=notification, to=to) if to else None
+
+    return outbox_send(
+        model=Notification, pk=notification_id, related=("report__category",), message_for=message_for
+    )
 
 
 def notifications_requeue_pending(*, older_than_seconds: int = 600) -> int:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from geo.spatial import BOGOTA_EXTENT, METRIC_SRID, STORAGE_SRID, as_multipolygon, check_geojson_geometry
 from localities.models import Locality, Upz
 from localities.selectors import locate_point
+from notifications.outbox import outbox_send
 from reports import access
 from reports.models import Entity, Group, Report
 from reports.photos import photo_clean
@@ -665,7 +666,6 @@ def session_ical(session: CouncilSession) -> bytes:
 
 
 REMINDER_WINDOW_HOURS = 24
-MAIL_ERROR_MAX = 2000
 
 
 def send_session_mail(*, registration: Registration, kind: str) -> SessionMail | None:
@@ -725,37 +725,22 @@ def session_mail_message(*, mail: SessionMail) -> EmailMessage:
 
 def session_mail_send(*, mail_id: int, now: datetime | None = None) -> bool:
     """Send one outbox row unless it was already sent or skipped (then False: the job is idempotent).
-
-    The row stays locked while the message is handed to the e-mail backend, so two workers never send
-    it twice. A reminder whose session has started, or a mail whose person has no e-mail any more, is
-    skipped. A failure is counted on the row and raised again so the job is retried with backoff.
-    """
+    A reminder whose session has started, or a mail whose person has no e-mail any more, is skipped
+    (notifications.outbox.outbox_send: row locked while sending, failures counted and raised)."""
     now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            mail = (
-                SessionMail.objects.select_for_update(of=("self",))
-                .select_related("registration__session__locality", "registration__user")
-                .filter(pk=mail_id)
-                .first()
-            )
-            if mail is None or mail.state != MailState.PENDING:
-                return False
-            started = mail.registration.session.starts_at <= now
-            if not mail.registration.user.email or (mail.kind == MailKind.REMINDER and started):
-                mail.state = MailState.SKIPPED
-                mail.save(update_fields=["state"])
-                return False
-            session_mail_message(mail=mail).send()
-            mail.state, mail.sent_at, mail.last_error = MailState.SENT, timezone.now(), ""
-            mail.attempts = F("attempts") + 1
-            mail.save(update_fields=["state", "sent_at", "attempts", "last_error"])
-    except Exception as exc:
-        SessionMail.objects.filter(pk=mail_id).update(
-            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:MAIL_ERROR_MAX]
-        )
-        raise
-    return True
+
+    def message_for(mail):
+        started = mail.registration.session.starts_at <= now
+        if not mail.registration.user.email or (mail.kind == MailKind.REMINDER and started):
+            return None
+        return session_mail_message(mail=mail)
+
+    return outbox_send(
+        model=SessionMail,
+        pk=mail_id,
+        related=("registration__session__locality", "registration__user"),
+        message_for=message_for,
+    )
 
 
 def session_reminders_due(*, now: datetime | None = None, within_hours: int = REMINDER_WINDOW_HOURS) -> int:
