@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from geo.jobs import defer_once
 from localities.models import Locality
 from localities.selectors import locate_point
 from notifications.outbox import outbox_send
@@ -266,17 +267,10 @@ def justice_request_note_add(*, request: JusticeRequest, author, body: str) -> J
 
 def justice_notification_enqueue(*, notification_id: int) -> bool:
     """Defer the job that sends the outbox row; False when one is already waiting for it."""
-    from procrastinate import exceptions
-
     from .tasks import send_justice_notification
 
-    try:
-        send_justice_notification.configure(queueing_lock=f"justice-notification-{notification_id}").defer(
-            notification_id=notification_id
-        )
-    except exceptions.AlreadyEnqueued:
-        return False
-    return True
+    lock = f"justice-notification-{notification_id}"
+    return defer_once(send_justice_notification, lock=lock, notification_id=notification_id)
 
 
 def justice_notification_send(*, notification_id: int) -> bool:

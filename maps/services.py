@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from geo.jobs import defer_once
 from reports.visibility import NOT_PUBLIC_STATUSES, PUBLIC_REPORT_SQL, aggregate_point_sql, public_grid_metres
 
 from .filters import MapFilters
@@ -237,15 +238,9 @@ def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
 def rollups_refresh_enqueue() -> bool:
     """Defer one background refresh of the rollup (after a report write commits). False when a
     refresh is already waiting in the queue: that one will include this write."""
-    from procrastinate import exceptions
-
     from .tasks import ROLLUP_LOCK, refresh_rollups
 
-    try:
-        refresh_rollups.configure(queueing_lock=ROLLUP_LOCK).defer()
-    except exceptions.AlreadyEnqueued:
-        return False
-    return True
+    return defer_once(refresh_rollups, lock=ROLLUP_LOCK)
 
 
 # The refreshed_at this process last saw, so most periodic checks decide without a query.

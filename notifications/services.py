@@ -13,6 +13,7 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from geo.jobs import defer_once
 from reports.models import Report
 
 from . import emails, selectors
@@ -47,17 +48,11 @@ def notification_record(*, report: Report, kind: str, event_id: int) -> Notifica
 
 def notification_enqueue(*, notification_id: int) -> bool:
     """Defer the job that sends the notification; False when one is already waiting for it."""
-    from procrastinate import exceptions
-
     from .tasks import send_notification
 
-    try:
-        send_notification.configure(queueing_lock=f"notification-{notification_id}").defer(
-            notification_id=notification_id
-        )
-    except exceptions.AlreadyEnqueued:
-        return False
-    return True
+    return defer_once(
+        send_notification, lock=f"notification-{notification_id}", notification_id=notification_id
+    )
 
 
 def notification_send(*, notification_id: int) -> bool:
@@ -88,20 +83,14 @@ def local_day(moment: datetime) -> date:
 
 def digests_enqueue(*, now: datetime) -> int:
     """Defer one digest job per staff recipient for the local day of `now`; returns how many."""
-    from procrastinate import exceptions
 
     from .tasks import send_digest
 
     day = local_day(now)
     count = 0
     for user_id in selectors.digest_recipients().values_list("pk", flat=True):
-        try:
-            send_digest.configure(queueing_lock=f"digest-{user_id}-{day:%Y%m%d}").defer(
-                user_id=user_id, day=day.isoformat(), now=now.isoformat()
-            )
-            count += 1
-        except exceptions.AlreadyEnqueued:
-            pass
+        lock = f"digest-{user_id}-{day:%Y%m%d}"
+        count += defer_once(send_digest, lock=lock, user_id=user_id, day=day.isoformat(), now=now.isoformat())
     return count
 
 

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geo.jobs import defer_once
 from geo.spatial import BOGOTA_EXTENT, METRIC_SRID, STORAGE_SRID, as_multipolygon, check_geojson_geometry
 from localities.models import Locality, Upz
 from localities.selectors import locate_point
@@ -694,15 +695,9 @@ def send_session_mail(*, registration: Registration, kind: str) -> SessionMail |
 
 def session_mail_enqueue(*, mail_id: int) -> bool:
     """Defer the job that sends one session mail; False when a job for it is already waiting."""
-    from procrastinate import exceptions
-
     from .tasks import send_session_mail_job
 
-    try:
-        send_session_mail_job.configure(queueing_lock=f"session-mail-{mail_id}").defer(mail_id=mail_id)
-    except exceptions.AlreadyEnqueued:
-        return False
-    return True
+    return defer_once(send_session_mail_job, lock=f"session-mail-{mail_id}", mail_id=mail_id)
 
 
 def session_mail_message(*, mail: SessionMail) -> EmailMessage:
