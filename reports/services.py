@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -65,6 +66,33 @@ def _refresh_maps_after_commit() -> None:
     from maps.services import rollups_refresh_enqueue  # maps depends on reports, not the reverse
 
     transaction.on_commit(rollups_refresh_enqueue, robust=True)
+
+
+# When this process last deferred the rollup refresh for a filed report (time.monotonic()).
+_filing_deferral = {"at": None}
+
+
+def _refresh_maps_after_filing() -> None:
+    """Like _refresh_maps_after_commit, coalesced per process for new reports: at most one deferral
+    every REPORTS_ROLLUP_DEFER_SECONDS (0: one per report). The job is scheduled that many seconds
+    ahead, so a report whose deferral this process skips (it committed inside the window) is already
+    committed when the job runs, and that refresh includes it. When the deferral found another
+    process's job waiting (maps keeps one), that job, the next deferral or the periodic refresh
+    (maps.tasks.refresh_rollups_if_due, MAPS_ROLLUP_MAX_AGE_SECONDS) includes it. Filing a report
+    is the write that comes in bursts; status changes and hiding still defer every time."""
+    transaction.on_commit(_filed_defer, robust=True)
+
+
+def _filed_defer() -> None:
+    from maps.services import rollups_refresh_enqueue
+
+    window = _setting("REPORTS_ROLLUP_DEFER_SECONDS", 2)
+    now = time.monotonic()
+    last = _filing_deferral["at"]
+    if window > 0 and last is not None and now - last < window:
+        return
+    _filing_deferral["at"] = now
+    rollups_refresh_enqueue(delay_seconds=window)
 
 
 def _notify_reporter(*, report: Report, kind: str, event_id: int) -> None:
@@ -249,7 +277,7 @@ def report_create(
                 photo.image.save(clean.content.name, clean.content, save=True)
                 photo_rows.append(photo)
             _carry_created_relations(report, inserted=inserted, photos=photo_rows, contact=contact_row)
-            _refresh_maps_after_commit()
+            _refresh_maps_after_filing()
     if inserted is None:
         # Nothing written: the point is outside, or the category was deactivated since it was read.
         if not Category.objects.filter(pk=category.pk, active=True).exists():
