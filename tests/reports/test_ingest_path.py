@@ -246,8 +246,45 @@ def test_concurrent_duplicates_get_the_original_not_a_second_row(territory, hurt
 
 
 @pytest.mark.django_db
+def test_the_key_is_claimed_with_the_answer_in_one_statement(api, territory, hurto):
+    """First filing: the insert and one statement for the key (claim and answer together); the record
+    never exists without its answer; a retry writes nothing that survives and gets the same answer."""
+    from django.test.utils import CaptureQueriesContext
+
+    headers = {"Idempotency-Key": "una-vez", "X-Device-Id": "tel-u"}
+    data = body()
+    with CaptureQueriesContext(connection) as queries:
+        first = api.post(URL, data, format="json", headers=headers)
+    assert first.status_code == 201
+    idempotency = [q["sql"] for q in queries.captured_queries if "reports_idempotencyrecord" in q["sql"]]
+    assert len(idempotency) == 1 and idempotency[0].lstrip().startswith("INSERT")
+    record = IdempotencyRecord.objects.get(key="una-vez")
+    assert record.response_status == 201
+    assert record.response_body == first.json()
+    again = api.post(URL, data, format="json", headers=headers)
+    assert (again.status_code, again.json(), again["Idempotent-Replayed"]) == (201, first.json(), "true")
+    assert again["Content-Type"] == first["Content-Type"]
+    assert Report.objects.count() == 1 and StatusChange.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_report_leaves_its_key_free_for_the_corrected_one(api, territory, hurto):
+    headers = {"Idempotency-Key": "corrige", "X-Device-Id": "tel-x"}
+    outside = api.post(
+        URL, body(location={"type": "Point", "coordinates": [-74.20, 4.62]}), format="json", headers=headers
+    )
+    assert outside.status_code == 400
+    assert "fuera de Bogotá" in outside.json()["location"][0]
+    assert not IdempotencyRecord.objects.exists()
+    corrected = api.post(URL, body(), format="json", headers=headers)
+    assert corrected.status_code == 201 and corrected.get("Idempotent-Replayed") is None
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_concurrent_first_attempt_still_running_is_a_409(api, territory, hurto):
-    # A pending record (the first attempt has not committed its answer) is never replayed as empty.
+    # A pending record (written by earlier versions before the answer existed; this one claims the key
+    # with its answer) is never replayed as empty.
     headers = {"Idempotency-Key": "pendiente", "X-Device-Id": "tel-p"}
     data = body()
     first = api.post(URL, data, format="json", headers=headers)
