@@ -292,24 +292,28 @@ def _report_as_inserted(
 ):
     """The Report instance of the row `insert_located` wrote, as a query would load it (no query)."""
     db = router.db_for_write(Report)
-    values = {f.attname: f.get_default() for f in Report._meta.concrete_fields}
-    values.update(
-        id=inserted.report_id,
-        tracking_code=tracking_code,
-        category_id=category.pk,
-        description=description,
-        location=point,
-        public_location=inserted.public_location,
-        locality_id=inserted.locality[0],
-        upz_id=inserted.upz[0] if inserted.upz else None,
-        occurred_at=occurred_at,
-        created_at=now,
-        updated_at=now,
-        channel=channel,
-        status=S.RECEIVED,
-        reporter_id=reporter.pk if reporter is not None else None,
-        language=language,
-    )
+    given = {
+        "id": inserted.report_id,
+        "tracking_code": tracking_code,
+        "category_id": category.pk,
+        "description": description,
+        "location": point,
+        "public_location": inserted.public_location,
+        "locality_id": inserted.locality[0],
+        "upz_id": inserted.upz[0] if inserted.upz else None,
+        "occurred_at": occurred_at,
+        "created_at": now,
+        "updated_at": now,
+        "channel": channel,
+        "status": S.RECEIVED,
+        "reporter_id": reporter.pk if reporter is not None else None,
+        "language": language,
+    }
+    # Defaults only for the fields not given (the tracking code's default would draw a new code).
+    values = {
+        f.attname: given[f.attname] if f.attname in given else f.get_default()
+        for f in Report._meta.concrete_fields
+    }
     report = Report.from_db(db, list(values), list(values.values()))
     report.category = category
     report.locality = Locality.from_db(db, ["id", "code", "name"], list(inserted.locality))
