@@ -29,6 +29,8 @@ server and removes its own rows, also on error or Ctrl-C):
 5. Stops the server, then inserts the same N points with raw SQL doing the same locality/UPZ
    assignment and public-point generalisation (INSERT … SELECT with the point-in-polygon join on the
    subdivided parts): once as one set-based statement and once as one statement per report.
+   Then, on the same server, N GET /healthz (no database, no work) from the same client: the
+   requests/s this machine's HTTP stack allows at all, printed beside the figure.
 6. Prints reports/s, p50/p95/p99 latency, the load average before and after, and the ratio of the
    per-statement SQL rate to the HTTP rate (target: at least 200 reports/s over HTTP and at most 4×
    slower than one SQL statement per report); then checks that every report exists exactly once
@@ -309,6 +311,27 @@ def load(port: int, jobs: list[Job], concurrency: int, deadline: float, run: Run
     return time.perf_counter() - started
 
 
+def http_floor(port: int, n: int, concurrency: int) -> float:
+    """GET /healthz (no database, a few bytes of JSON) N times through the same server and client,
+    each on a new connection: requests/s that gunicorn, Django's middleware and this client allow
+    on this machine when a request does no work at all. Creating a report cannot beat it."""
+
+    def one(_):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/healthz")
+        status = conn.getresponse().status
+        conn.close()
+        return status
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        statuses = list(pool.map(one, range(n)))
+    elapsed = time.perf_counter() - started
+    if any(code != 200 for code in statuses):
+        raise RuntimeError("GET /healthz no respondió 200 en todas las solicitudes")
+    return n / elapsed
+
+
 # --- raw SQL baseline ----------------------------------------------------------------------------------
 
 # The same work as the service's database side: locate the point in the active boundary version
@@ -474,13 +497,14 @@ def main() -> int:
         log("")
         log("Resumen (cada fila: una medición; pegar en el README con la fecha y la máquina):")
         log(
-            "| # | carga al empezar | reportes/s | p50 / p95 / p99 | SQL por sentencia, reportes/s | SQL ÷ HTTP | verificado |"
+            "| # | carga al empezar | reportes/s | p50 / p95 / p99 | SQL por sentencia, reportes/s | SQL ÷ HTTP "
+            "| GET /healthz, solicitudes/s | verificado |"
         )
-        log("|---|---:|---:|---:|---:|---:|---|")
+        log("|---|---:|---:|---:|---:|---:|---:|---|")
         for i, r in enumerate(rows, 1):
             log(
                 f"| {i} | {r['load']} | {r['rate']:.1f} | {r['p50']:.0f} / {r['p95']:.0f} / {r['p99']:.0f} ms "
-                f"| {r['sql']:.1f} | {r['ratio']:.1f}× | {'sí' if r['ok'] else 'NO'} |"
+                f"| {r['sql']:.1f} | {r['ratio']:.1f}× | {r['floor']:.1f} | {'sí' if r['ok'] else 'NO'} |"
             )
         rates = sorted(r["rate"] for r in rows)
         log(
@@ -517,6 +541,7 @@ def measure(args, seed: int) -> tuple[int, dict | None]:
         deadline = time.monotonic() + args.max_seconds
         elapsed = load(port, jobs, args.concurrency, deadline, run)
         load_after = load_average()
+        floor_rate = http_floor(port, args.n, args.concurrency)
         stop_server(server)
         server = None
 
@@ -542,6 +567,7 @@ def measure(args, seed: int) -> tuple[int, dict | None]:
             "p99": percentile(latencies, 99) * 1000,
             "sql": row_rate,
             "ratio": ratio,
+            "floor": floor_rate,
         }
         log("")
         log(
@@ -562,6 +588,10 @@ def measure(args, seed: int) -> tuple[int, dict | None]:
         log(f"  latencia p50                 {percentile(latencies, 50) * 1000:>10.1f} ms")
         log(f"  latencia p95                 {percentile(latencies, 95) * 1000:>10.1f} ms")
         log(f"  latencia p99                 {percentile(latencies, 99) * 1000:>10.1f} ms")
+        log(
+            f"  suelo HTTP (GET /healthz)    {floor_rate:>10.1f} solicitudes/s sin trabajo, mismo servidor y "
+            f"cliente (crear un reporte: {http_rate / floor_rate:.0%} de eso)"
+        )
         log("")
         log("| vía | reportes/s | relación HTTP ÷ vía |")
         log("|---|---:|---:|")
