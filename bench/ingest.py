@@ -1,7 +1,12 @@
 """Ingest benchmark: N citizen reports POSTed concurrently over HTTP to the platform under gunicorn.
 
     .venv/bin/python bench/ingest.py [--n 2000] [--concurrency 16] [--workers 3] [--retry-share 0.1]
-                                     [--threads 1] [--pin-server 0 --pin-client 1]
+                                     [--threads 1] [--pin-server 0 --pin-client 1] [--repeat 3]
+
+--repeat N measures N times in a row (a new server, new points and a new run each time) and ends with
+one summary table, so the figure can be taken twice on a quiet machine with one command. gunicorn's
+other settings come from the environment as under `make serve` (GUNICORN_PRELOAD=1,
+GUNICORN_WORKER_CLASS, GUNICORN_MAX_REQUESTS: see geo/gunicorn.conf.py).
 
 What it does, in order (everything on 127.0.0.1, bounded by --max-seconds, and it always stops the
 server and removes its own rows, also on error or Ctrl-C):
@@ -16,12 +21,16 @@ server and removes its own rows, also on error or Ctrl-C):
    (see REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]). --pin-server / --pin-client (CPU lists for
    taskset, e.g. 0 and 1) pin the server and this process (the HTTP client and the SQL baseline's
    client) when other work shares the machine.
-4. POSTs the N reports (JSON, GeoJSON point) from a thread pool; a share of them (--retry-share) is
+4. POSTs the N reports (JSON, GeoJSON point, bodies built beforehand) from a thread pool, each on a
+   new TCP connection, as phones send them (none keeps a connection open from one report to the
+   next); a share of them (--retry-share) is
    sent a second time with the same Idempotency-Key, X-Device-Id and body, like a phone retrying
    after a lost answer. The retry is shuffled in with the rest, so it sometimes races the original.
 5. Stops the server, then inserts the same N points with raw SQL doing the same locality/UPZ
    assignment and public-point generalisation (INSERT … SELECT with the point-in-polygon join on the
    subdivided parts): once as one set-based statement and once as one statement per report.
+   Then, on the same server, N GET /healthz (no database, no work) from the same client: the
+   requests/s this machine's HTTP stack allows at all, printed beside the figure.
 6. Prints reports/s, p50/p95/p99 latency, the load average before and after, and the ratio of the
    per-statement SQL rate to the HTTP rate (target: at least 200 reports/s over HTTP and at most 4×
    slower than one SQL statement per report); then checks that every report exists exactly once
@@ -302,6 +311,27 @@ def load(port: int, jobs: list[Job], concurrency: int, deadline: float, run: Run
     return time.perf_counter() - started
 
 
+def http_floor(port: int, n: int, concurrency: int) -> float:
+    """GET /healthz (no database, a few bytes of JSON) N times through the same server and client,
+    each on a new connection: requests/s that gunicorn, Django's middleware and this client allow
+    on this machine when a request does no work at all. Creating a report cannot beat it."""
+
+    def one(_):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/healthz")
+        status = conn.getresponse().status
+        conn.close()
+        return status
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        statuses = list(pool.map(one, range(n)))
+    elapsed = time.perf_counter() - started
+    if any(code != 200 for code in statuses):
+        raise RuntimeError("GET /healthz no respondió 200 en todas las solicitudes")
+    return n / elapsed
+
+
 # --- raw SQL baseline ----------------------------------------------------------------------------------
 
 # The same work as the service's database side: locate the point in the active boundary version
@@ -437,28 +467,64 @@ def main() -> int:
     )
     parser.add_argument("--max-seconds", type=float, default=600, help="tope de tiempo del envío")
     parser.add_argument("--seed", type=int, default=311)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="mediciones seguidas (servidor nuevo y puntos nuevos cada vez)"
+    )
     args = parser.parse_args()
     if not 1 <= args.n <= 20000 or not 1 <= args.concurrency <= 64 or not 1 <= args.workers <= 8:
         parser.error("--n 1..20000, --concurrency 1..64, --workers 1..8")
-    if not 1 <= args.threads <= 16:
-        parser.error("--threads 1..16")
+    if not 1 <= args.threads <= 16 or not 1 <= args.repeat <= 10:
+        parser.error("--threads 1..16, --repeat 1..10")
     if args.pin_client:
         os.sched_setaffinity(0, {int(c) for c in args.pin_client.split(",")})
-
-    run = Run(run_id=uuid.uuid4().hex[:10])
-    rng = random.Random(args.seed)
-    server = None
-    interrupted = False
-    failed = True
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    rows: list[dict] = []
+    status = 0
+    for attempt in range(args.repeat):
+        if args.repeat > 1:
+            log(f"\n=== Medición {attempt + 1} de {args.repeat} ===")
+        code, row = measure(args, args.seed + attempt)
+        status = max(status, code)
+        if row:
+            rows.append(row)
+        if code == 130:
+            return code
+    if len(rows) > 1:
+        log("")
+        log("Resumen (cada fila: una medición; pegar en el README con la fecha y la máquina):")
+        log(
+            "| # | carga al empezar | reportes/s | p50 / p95 / p99 | SQL por sentencia, reportes/s | SQL ÷ HTTP "
+            "| GET /healthz, solicitudes/s | verificado |"
+        )
+        log("|---|---:|---:|---:|---:|---:|---:|---|")
+        for i, r in enumerate(rows, 1):
+            log(
+                f"| {i} | {r['load']} | {r['rate']:.1f} | {r['p50']:.0f} / {r['p95']:.0f} / {r['p99']:.0f} ms "
+                f"| {r['sql']:.1f} | {r['ratio']:.1f}× | {r['floor']:.1f} | {'sí' if r['ok'] else 'NO'} |"
+            )
+        rates = sorted(r["rate"] for r in rows)
+        log(
+            f"reportes/s: mínimo {rates[0]:.1f}, mediana {statistics.median(rates):.1f}, máximo {rates[-1]:.1f}"
+        )
+    return status
+
+
+def measure(args, seed: int) -> tuple[int, dict | None]:
+    """One measurement (server start, load, SQL baseline, checks); (exit status, summary row)."""
+    run = Run(run_id=uuid.uuid4().hex[:10])
+    rng = random.Random(seed)
+    server = None
+    interrupted = False
+    failed = True
+
     log_path = Path(tempfile.gettempdir()) / f"bench-ingest-{run.run_id}.log"
     try:
         codes = prepare_database()
-        points = random_points(args.n, args.seed)
+        points = random_points(args.n, seed)
         if len(points) < args.n:
             raise RuntimeError(f"solo se generaron {len(points)} puntos dentro de Bogotá")
         jobs = build_jobs(run.run_id, points, codes, args.retry_share, rng)
@@ -475,6 +541,7 @@ def main() -> int:
         deadline = time.monotonic() + args.max_seconds
         elapsed = load(port, jobs, args.concurrency, deadline, run)
         load_after = load_average()
+        floor_rate = http_floor(port, args.n, args.concurrency)
         stop_server(server)
         server = None
 
@@ -492,6 +559,16 @@ def main() -> int:
         load_sql = load_average()
         row_rate = args.n / row_s
         ratio = row_rate / http_rate
+        row = {
+            "load": load_before.split(",")[0],
+            "rate": http_rate,
+            "p50": percentile(latencies, 50) * 1000,
+            "p95": percentile(latencies, 95) * 1000,
+            "p99": percentile(latencies, 99) * 1000,
+            "sql": row_rate,
+            "ratio": ratio,
+            "floor": floor_rate,
+        }
         log("")
         log(
             f"Ingesta por HTTP — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} núcleos, "
@@ -511,6 +588,10 @@ def main() -> int:
         log(f"  latencia p50                 {percentile(latencies, 50) * 1000:>10.1f} ms")
         log(f"  latencia p95                 {percentile(latencies, 95) * 1000:>10.1f} ms")
         log(f"  latencia p99                 {percentile(latencies, 99) * 1000:>10.1f} ms")
+        log(
+            f"  suelo HTTP (GET /healthz)    {floor_rate:>10.1f} solicitudes/s sin trabajo, mismo servidor y "
+            f"cliente (crear un reporte: {http_rate / floor_rate:.0%} de eso)"
+        )
         log("")
         log("| vía | reportes/s | relación HTTP ÷ vía |")
         log("|---|---:|---:|")
@@ -536,16 +617,16 @@ def main() -> int:
             log("FALLÓ la verificación:")
             for problem in problems:
                 log(f"  - {problem}")
-            return 1
+            return 1, {**row, "ok": False}
         failed = False
         log(
             f"Verificado: {args.n} reportes guardados una sola vez; cada reintento recibió el código original."
         )
-        return 0
+        return 0, {**row, "ok": True}
     except KeyboardInterrupt:
         interrupted = True
         log("Interrumpido: deteniendo el servidor y limpiando.")
-        return 130
+        return 130, None
     finally:
         stop_server(server)
         cleanup(run.run_id)

@@ -235,12 +235,14 @@ def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
     return RefreshResult(full=full, days=days, rows=rows, watermark=new_watermark)
 
 
-def rollups_refresh_enqueue() -> bool:
-    """Defer one background refresh of the rollup (after a report write commits). False when a
-    refresh is already waiting in the queue: that one will include this write."""
+def rollups_refresh_enqueue(*, delay_seconds: int = 0) -> bool:
+    """Defer one background refresh of the rollup (after a report write commits), to run no sooner
+    than `delay_seconds` from now. False when a refresh is already waiting in the queue: that one
+    will include this write."""
     from .tasks import ROLLUP_LOCK, refresh_rollups
 
-    return defer_once(refresh_rollups, lock=ROLLUP_LOCK)
+    schedule_in = {"seconds": delay_seconds} if delay_seconds > 0 else None
+    return defer_once(refresh_rollups, lock=ROLLUP_LOCK, schedule_in=schedule_in)
 
 
 # The refreshed_at this process last saw, so most periodic checks decide without a query.

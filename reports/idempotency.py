@@ -3,13 +3,18 @@
 Records are scoped by endpoint and caller: the user id when signed in, else a hash of the client IP
 (see reports.throttles: REMOTE_ADDR unless NUM_PROXIES) together with the X-Device-Id header, so a
 different caller who sends the same key and body never receives the first caller's answer (its
-tracking code and exact point). Race safety: the record is inserted *first*, inside the
-request's transaction, under a unique (scope, key) constraint (INSERT … ON CONFLICT DO NOTHING,
-IdempotencyRecordQuerySet.claim). A concurrent retry blocks on that unique index until the first
-request commits, then finds the finished record and replays it; if the first request fails, its
-record rolls back with it and the retry runs normally. An expired record (IDEMPOTENCY_TTL_HOURS) is
-deleted when its key comes back, and the key starts afresh. Only successful
-(2xx) responses are remembered: a 400 can be corrected and resent with the same key.
+tracking code and exact point).
+
+One statement beyond the handler's own: the handler runs inside a transaction, and its successful
+answer is then claimed under the unique (scope, key) constraint *with* the answer in the same row
+(INSERT … ON CONFLICT DO NOTHING, IdempotencyRecordQuerySet.claim), before the transaction commits.
+When the key is already taken the whole transaction, the handler's writes included, rolls back and
+the stored answer is replayed: a retry arriving after the original committed costs the handler's
+work but writes nothing; a retry racing an uncommitted original blocks on the unique index until
+the original commits and then replays it (or, if the original rolled back, becomes the original).
+No record is ever visible without its answer. An expired record (IDEMPOTENCY_TTL_HOURS) is deleted
+when its key comes back, and the key starts afresh. Only successful (2xx) responses are remembered:
+a 400 can be corrected and resent with the same key.
 """
 
 import hashlib
@@ -76,31 +81,35 @@ def idempotent(request, endpoint: str, handler) -> Response:
     fingerprint = request_fingerprint(request)
     ttl = timedelta(hours=int(getattr(settings, "IDEMPOTENCY_TTL_HOURS", 24)))
     with transaction.atomic():
-        record_id = None
+        response = handler()
+        if not 200 <= response.status_code < 300:
+            transaction.set_rollback(True)
+            return response
+        body = json.dumps(response.data, default=str)  # stored as the replay will return it
+        existing = None
         for _attempt in range(3):
-            record_id = IdempotencyRecord.objects.claim(
-                scope=scope, key=key, request_hash=fingerprint, now=timezone.now()
-            )
-            if record_id is not None:
-                break
+            if IdempotencyRecord.objects.claim(
+                scope=scope,
+                key=key,
+                request_hash=fingerprint,
+                now=timezone.now(),
+                status=response.status_code,
+                body=body,
+            ):
+                return response
             existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
             if existing is None:  # removed as expired by a concurrent retry: claim again
                 continue
             if existing.created_at >= timezone.now() - ttl:
-                return _replay(existing, fingerprint)
+                break
             # Expired: forgotten, and the key starts afresh (rare, so checked only on this path).
             existing.delete()
-        if record_id is None:  # a concurrent retry of the expired key claimed it first
-            return _replay(IdempotencyRecord.objects.get(scope=scope, key=key), fingerprint)
-        response = handler()
-        if 200 <= response.status_code < 300:
-            IdempotencyRecord.objects.filter(pk=record_id).update(
-                response_status=response.status_code,
-                response_body=json.loads(json.dumps(response.data, default=str)),
-            )
-        else:
-            transaction.set_rollback(True)
-        return response
+            existing = None
+        if existing is None:  # a concurrent retry of the expired key claimed it first
+            existing = IdempotencyRecord.objects.get(scope=scope, key=key)
+        # The key is taken: this attempt's writes are undone and the first answer is given.
+        transaction.set_rollback(True)
+        return _replay(existing, fingerprint)
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
@@ -115,7 +124,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
             },
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    if record.response_status == PENDING:  # only possible if a first attempt is still running uncommitted
+    if record.response_status == PENDING:  # written only by earlier versions, before the answer existed
         return Response(
             {
                 "detail": "La solicitud original con esta Idempotency-Key aún se está procesando. Reintente en unos segundos."

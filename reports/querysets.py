@@ -317,8 +317,9 @@ class ReportQuerySet(models.QuerySet):
 
 
 class IdempotencyRecordQuerySet(models.QuerySet):
-    def claim(self, *, scope: str, key: str, request_hash: str, now) -> int | None:
-        """Insert a pending record for (scope, key) and return its id; None when one already exists.
+    def claim(self, *, scope: str, key: str, request_hash: str, now, status: int, body: str) -> int | None:
+        """Insert the finished record for (scope, key), with the answer to replay (`status`, `body`
+        as JSON text), and return its id; None when one already exists.
 
         Raw SQL: the ORM's INSERT … ON CONFLICT (bulk_create(ignore_conflicts=True)) does not say
         whether the row was written. Like a plain INSERT on the unique (scope, key) index, this waits
@@ -330,11 +331,11 @@ class IdempotencyRecordQuerySet(models.QuerySet):
                 f"""
                 INSERT INTO {self.model._meta.db_table}
                     (key, scope, request_hash, response_status, response_body, created_at)
-                VALUES (%s, %s, %s, 0, '{{}}'::jsonb, %s)
+                VALUES (%s, %s, %s, %s, %s::jsonb, %s)
                 ON CONFLICT (scope, key) DO NOTHING
                 RETURNING id
                 """,  # noqa: S608 (the table name is the model's own)
-                [key, scope, request_hash, now],
+                [key, scope, request_hash, status, body, now],
             )
             row = cursor.fetchone()
         return row[0] if row else None

@@ -10,31 +10,39 @@ from django.utils import timezone
 
 from .models import Category, Report, Response
 
-# code -> (active Category, time.monotonic() when read); see category_active_by_code.
-_active_categories: dict[str, tuple[Category, float]] = {}
+# The active categories this process has read (code -> Category) and when (time.monotonic()); see
+# category_active_by_code.
+_active_categories: dict[str, Category] = {}
+_active_categories_read = {"at": None}
 
 
 def category_active_by_code(code: str) -> Category | None:
     """The active category with this code, or None. Kept in this process for
-    settings.CATEGORY_CACHE_SECONDS (filing a report would otherwise spend a query on it); saving a
+    settings.CATEGORY_CACHE_SECONDS, all active categories read at once (filing a report would
+    otherwise spend a query on it, and the first report of each category too); a code not in that
+    copy is still looked up, so a category added in another process is found at once. Saving a
     category here clears the copy (reports.apps), other processes see the change within that time.
     A stale copy is harmless where it matters: ReportQuerySet.insert_located re-reads `active` and
     `sensitive` in its own statement."""
-    hit = _active_categories.get(code)
     ttl = float(getattr(settings, "CATEGORY_CACHE_SECONDS", 60))
-    if hit is not None and time.monotonic() - hit[1] < ttl:
-        return hit[0]
-    category = Category.objects.filter(active=True, code=code).first()
+    read_at = _active_categories_read["at"]
+    if read_at is None or time.monotonic() - read_at >= ttl:
+        fresh = {c.code: c for c in Category.objects.filter(active=True)}
+        _active_categories.clear()
+        _active_categories.update(fresh)
+        _active_categories_read["at"] = time.monotonic()
+    category = _active_categories.get(code)
     if category is None:
-        _active_categories.pop(code, None)
-    else:
-        _active_categories[code] = (category, time.monotonic())
+        category = Category.objects.filter(active=True, code=code).first()
+        if category is not None:
+            _active_categories[code] = category
     return category
 
 
 def category_cache_clear(**_signal_kwargs) -> None:
     """Forget this process's copies of active categories (connected to Category's save and delete)."""
     _active_categories.clear()
+    _active_categories_read["at"] = None
 
 
 def report_public_list():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -65,6 +66,33 @@ def _refresh_maps_after_commit() -> None:
     from maps.services import rollups_refresh_enqueue  # maps depends on reports, not the reverse
 
     transaction.on_commit(rollups_refresh_enqueue, robust=True)
+
+
+# When this process last deferred the rollup refresh for a filed report (time.monotonic()).
+_filing_deferral = {"at": None}
+
+
+def _refresh_maps_after_filing() -> None:
+    """Like _refresh_maps_after_commit, coalesced per process for new reports: at most one deferral
+    every REPORTS_ROLLUP_DEFER_SECONDS (0: one per report). The job is scheduled that many seconds
+    ahead, so a report whose deferral this process skips (it committed inside the window) is already
+    committed when the job runs, and that refresh includes it. When the deferral found another
+    process's job waiting (maps keeps one), that job, the next deferral or the periodic refresh
+    (maps.tasks.refresh_rollups_if_due, MAPS_ROLLUP_MAX_AGE_SECONDS) includes it. Filing a report
+    is the write that comes in bursts; status changes and hiding still defer every time."""
+    transaction.on_commit(_filed_defer, robust=True)
+
+
+def _filed_defer() -> None:
+    from maps.services import rollups_refresh_enqueue
+
+    window = _setting("REPORTS_ROLLUP_DEFER_SECONDS", 2)
+    now = time.monotonic()
+    last = _filing_deferral["at"]
+    if window > 0 and last is not None and now - last < window:
+        return
+    _filing_deferral["at"] = now
+    rollups_refresh_enqueue(delay_seconds=window)
 
 
 def _notify_reporter(*, report: Report, kind: str, event_id: int) -> None:
@@ -249,7 +277,7 @@ def report_create(
                 photo.image.save(clean.content.name, clean.content, save=True)
                 photo_rows.append(photo)
             _carry_created_relations(report, inserted=inserted, photos=photo_rows, contact=contact_row)
-            _refresh_maps_after_commit()
+            _refresh_maps_after_filing()
     if inserted is None:
         # Nothing written: the point is outside, or the category was deactivated since it was read.
         if not Category.objects.filter(pk=category.pk, active=True).exists():
@@ -264,24 +292,28 @@ def _report_as_inserted(
 ):
     """The Report instance of the row `insert_located` wrote, as a query would load it (no query)."""
     db = router.db_for_write(Report)
-    values = {f.attname: f.get_default() for f in Report._meta.concrete_fields}
-    values.update(
-        id=inserted.report_id,
-        tracking_code=tracking_code,
-        category_id=category.pk,
-        description=description,
-        location=point,
-        public_location=inserted.public_location,
-        locality_id=inserted.locality[0],
-        upz_id=inserted.upz[0] if inserted.upz else None,
-        occurred_at=occurred_at,
-        created_at=now,
-        updated_at=now,
-        channel=channel,
-        status=S.RECEIVED,
-        reporter_id=reporter.pk if reporter is not None else None,
-        language=language,
-    )
+    given = {
+        "id": inserted.report_id,
+        "tracking_code": tracking_code,
+        "category_id": category.pk,
+        "description": description,
+        "location": point,
+        "public_location": inserted.public_location,
+        "locality_id": inserted.locality[0],
+        "upz_id": inserted.upz[0] if inserted.upz else None,
+        "occurred_at": occurred_at,
+        "created_at": now,
+        "updated_at": now,
+        "channel": channel,
+        "status": S.RECEIVED,
+        "reporter_id": reporter.pk if reporter is not None else None,
+        "language": language,
+    }
+    # Defaults only for the fields not given (the tracking code's default would draw a new code).
+    values = {
+        f.attname: given[f.attname] if f.attname in given else f.get_default()
+        for f in Report._meta.concrete_fields
+    }
     report = Report.from_db(db, list(values), list(values.values()))
     report.category = category
     report.locality = Locality.from_db(db, ["id", "code", "name"], list(inserted.locality))

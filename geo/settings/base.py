@@ -306,6 +306,9 @@ REPORTS_NEARBY_MAX_METRES = env.int("REPORTS_NEARBY_MAX_METRES", default=1000)
 REPORTS_NEARBY_DAYS = env.int("REPORTS_NEARBY_DAYS", default=30)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 CATEGORY_CACHE_SECONDS = env.int("CATEGORY_CACHE_SECONDS", default=60)
+# Filing a report defers the map-rollup refresh at most once per this many seconds per process, the
+# job scheduled that far ahead so it includes the reports filed meanwhile (0: one deferral per report).
+REPORTS_ROLLUP_DEFER_SECONDS = env.int("REPORTS_ROLLUP_DEFER_SECONDS", default=2)
 
 # Maps (maps/): public aggregates hide cells/units with fewer reports than this (k-anonymity floor);
 # the heatmap rollup is refreshed by a map request when older than this many seconds.

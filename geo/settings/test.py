@@ -18,3 +18,6 @@ REPLICA_CHECK_SECONDS = 0
 # No background worker runs beside the test server (tests run jobs in-process): /readyz reports the
 # heartbeat without requiring it; tests/test_production.py turns the requirement on where it checks it.
 READYZ_REQUIRE_WORKER = False
+# One rollup deferral per filed report, run at once: tests that file and then run the jobs see it
+# without waiting; tests/reports/test_ingest_path.py checks the coalesced form.
+REPORTS_ROLLUP_DEFER_SECONDS = 0

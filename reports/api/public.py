@@ -37,6 +37,7 @@ from ..serializers import (
     ReportDetailSerializer,
     SupportInputSerializer,
     SupportOutputSerializer,
+    report_created_data,
 )
 from ..throttles import (
     ReportCreateAnonThrottle,
@@ -221,9 +222,9 @@ class ReportListCreateView(ThrottleMessageMixin, generics.ListAPIView):
             photos=values.get("photos", ()),
             device_id=request.META.get("HTTP_X_DEVICE_ID"),
         )
-        # The service's report carries everything the reply shows (no re-read of what it just wrote).
-        body = ReportDetailSerializer(report, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        # The service's report carries everything the reply shows (no re-read of what it just wrote);
+        # the reply is ReportDetailSerializer's shape, built without its per-field machinery.
+        return Response(report_created_data(report, request), status=status.HTTP_201_CREATED)
 
 
 class ReportNearbyView(BaseView):

@@ -141,6 +141,57 @@ def test_creation_reply_equals_the_tracking_view(territory, hurto, extorsion, va
     assert (created.json()["public_location"] is None) is (variant == "sensitive")
 
 
+# --- the map-rollup deferral, coalesced per process ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_filing_defers_the_rollup_once_per_window_and_no_report_is_left_out(
+    territory, hurto, jobs, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    from maps.models import ReportCell
+    from maps.services import _seen, rollups_refresh
+    from maps.tasks import refresh_rollups_if_due
+    from reports import services
+
+    def in_rollup():
+        return sum(ReportCell.objects.values_list("n", flat=True))
+
+    def file(lon, lat):
+        with django_capture_on_commit_callbacks(execute=True):
+            _file(hurto, lon, lat)
+
+    settings.REPORTS_ROLLUP_DEFER_SECONDS = 30
+    monkeypatch.setitem(services._filing_deferral, "at", None)
+    rollups_refresh(full=True)
+    file(-74.07, 4.62)
+    [job] = jobs.jobs("maps.refresh_rollups")
+    assert job["status"] == "todo"
+    assert job["scheduled_at"] > timezone.now() + timedelta(seconds=25), "runs after the window closes"
+    for i in range(3):  # inside the window: no further deferral, no round trip
+        file(-74.071 - i * 0.001, 4.621)
+    assert len(jobs.jobs("maps.refresh_rollups")) == 1
+    jobs.run()
+    assert in_rollup() == 0, "not before its time"
+    jobs.make_due()
+    jobs.run()
+    assert in_rollup() == 4, "the one job includes the three reports whose deferral was skipped"
+
+    # Filed inside the window after that job already ran (its deferral found another process's job,
+    # say): no job of its own; the periodic refresh brings it in.
+    file(-74.08, 4.63)
+    assert [j["status"] for j in jobs.jobs("maps.refresh_rollups")] == ["succeeded"]
+    settings.MAPS_ROLLUP_MAX_AGE_SECONDS = 0
+    _seen["refreshed_at"] = None
+    refresh_rollups_if_due.defer(timestamp=0)
+    jobs.run()
+    assert in_rollup() == 5
+
+    # Once the window has passed, the next report defers again.
+    monkeypatch.setitem(services._filing_deferral, "at", services._filing_deferral["at"] - 31)
+    file(-74.082, 4.631)
+    assert len(jobs.jobs("maps.refresh_rollups")) == 2
+
+
 # --- Idempotency-Key ---------------------------------------------------------------------------------
 
 
@@ -195,8 +246,45 @@ def test_concurrent_duplicates_get_the_original_not_a_second_row(territory, hurt
 
 
 @pytest.mark.django_db
+def test_the_key_is_claimed_with_the_answer_in_one_statement(api, territory, hurto):
+    """First filing: the insert and one statement for the key (claim and answer together); the record
+    never exists without its answer; a retry writes nothing that survives and gets the same answer."""
+    from django.test.utils import CaptureQueriesContext
+
+    headers = {"Idempotency-Key": "una-vez", "X-Device-Id": "tel-u"}
+    data = body()
+    with CaptureQueriesContext(connection) as queries:
+        first = api.post(URL, data, format="json", headers=headers)
+    assert first.status_code == 201
+    idempotency = [q["sql"] for q in queries.captured_queries if "reports_idempotencyrecord" in q["sql"]]
+    assert len(idempotency) == 1 and idempotency[0].lstrip().startswith("INSERT")
+    record = IdempotencyRecord.objects.get(key="una-vez")
+    assert record.response_status == 201
+    assert record.response_body == first.json()
+    again = api.post(URL, data, format="json", headers=headers)
+    assert (again.status_code, again.json(), again["Idempotent-Replayed"]) == (201, first.json(), "true")
+    assert again["Content-Type"] == first["Content-Type"]
+    assert Report.objects.count() == 1 and StatusChange.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_report_leaves_its_key_free_for_the_corrected_one(api, territory, hurto):
+    headers = {"Idempotency-Key": "corrige", "X-Device-Id": "tel-x"}
+    outside = api.post(
+        URL, body(location={"type": "Point", "coordinates": [-74.20, 4.62]}), format="json", headers=headers
+    )
+    assert outside.status_code == 400
+    assert "fuera de Bogotá" in outside.json()["location"][0]
+    assert not IdempotencyRecord.objects.exists()
+    corrected = api.post(URL, body(), format="json", headers=headers)
+    assert corrected.status_code == 201 and corrected.get("Idempotent-Replayed") is None
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_concurrent_first_attempt_still_running_is_a_409(api, territory, hurto):
-    # A pending record (the first attempt has not committed its answer) is never replayed as empty.
+    # A pending record (written by earlier versions before the answer existed; this one claims the key
+    # with its answer) is never replayed as empty.
     headers = {"Idempotency-Key": "pendiente", "X-Device-Id": "tel-p"}
     data = body()
     first = api.post(URL, data, format="json", headers=headers)
