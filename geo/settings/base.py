@@ -202,7 +202,9 @@ LOGIN_REDIRECT_URL = "web-my-reports"
 
 LANGUAGE_CODE = "es-co"
 LANGUAGES = [("es", "Español"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# geo is the project package, not an installed app: its catalogue (validation messages of
+# geo.spatial and geo.api) is found through LOCALE_PATHS.
+LOCALE_PATHS = [BASE_DIR / "geo" / "locale"]
 TIME_ZONE = "America/Bogota"
 USE_I18N = True
 USE_TZ = True
