@@ -69,8 +69,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After authentication: both look at the resolved view and the caller (geo/caching.py, geo/replicas.py).
-    "geo.caching.PublicCacheMiddleware",
+    # Replica routing first: its process_view must have marked the request before the public cache
+    # reads the data version for an export's ETag, so both read the server the export reads.
     "geo.replicas.ReplicaReadMiddleware",
+    "geo.caching.PublicCacheMiddleware",
 ]
 
 ROOT_URLCONF = "geo.urls"
