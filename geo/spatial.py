@@ -92,6 +92,7 @@ def check_lonlat(
         values[name] = number
     lon, lat = values["lon"], values["lat"]
     if detect_swap and looks_swapped(lon, lat):
+        # The messages suggest the pair the way round it should be sent: lat is the `lon` received.
         message = _(
             "lat y lon parecen invertidas: el punto solo cae en Bogotá intercambiándolas. "
             "Pruebe lat=%(lat)s&lon=%(lon)s."
