@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import serializers
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -29,7 +30,7 @@ def exception_handler(exc, context):
         exc = as_drf_validation_error(exc)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
-        response.data = {"detail": "Datos inválidos. Revise los campos indicados.", **response.data}
+        response.data = {"detail": _("Datos inválidos. Revise los campos indicados."), **response.data}
     return response
 
 
@@ -41,7 +42,7 @@ def bad_request(request, exception, template_name="400.html"):
     Django's own page elsewhere."""
     if request.path.startswith(JSON_PREFIXES):
         return JsonResponse(
-            {"detail": "Solicitud inválida: el servidor no pudo leer su contenido. Revísela y reenvíela."},
+            {"detail": _("Solicitud inválida: el servidor no pudo leer su contenido. Revísela y reenvíela.")},
             status=400,
         )
     return defaults.bad_request(request, exception, template_name)

@@ -22,11 +22,12 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpResponseNotModified
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
+
+from geo.replicas import read_connection
 
 COMPRESSIBLE = (
     "text/html",
@@ -42,8 +43,13 @@ def data_version() -> str:
     """A token that changes whenever what the exports show may change: a report added, deleted or
     updated by any path (count and max(updated_at), which a trigger moves on every UPDATE, reports
     migration 0006; read through the report_updated_at index), a category's sensitivity or
-    activity, or the active boundary version (its polygons and names are in the aggregate export)."""
-    with connection.cursor() as cursor:
+    activity, or the active boundary version (its polygons and names are in the aggregate export).
+
+    Read on the connection the export itself reads (geo.replicas.read_connection, pinned for the
+    request), before the export: a standby only moves forward, so the body is at least as new as its
+    tag. Read on the primary, a lagging standby's older body would go out under the newer data's tag
+    and a proxy would keep answering 304 to it."""
+    with read_connection().cursor() as cursor:
         # One statement over three tables: the ORM would need three queries.
         cursor.execute(
             """

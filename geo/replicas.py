@@ -35,6 +35,10 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 PREFIX = "replica_"
 _use_replica: contextvars.ContextVar[bool] = contextvars.ContextVar("use_replica", default=False)
+# The alias a routed request chose on its first read, kept for the rest of it: an export's ETag (the
+# data version, geo/caching.py) and its rows must come from the same server, even if a replica's
+# status changes between the two reads.
+_pinned_alias: contextvars.ContextVar[str | None] = contextvars.ContextVar("pinned_alias", default=None)
 # On the standby: 0 when everything received is replayed, else the age of the last replayed commit.
 LAG_SQL = (
     "SELECT pg_is_in_recovery(), CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
@@ -109,13 +113,17 @@ def forget() -> None:
 
 
 def read_alias() -> str:
-    """The alias this request's public reads use: a usable replica when the request may, else default."""
+    """The alias this request's public reads use: a usable replica when the request may, else default.
+
+    Chosen on the request's first read and kept until it ends (see _pinned_alias)."""
     if not _use_replica.get() or not settings.REPLICA_ROUTING:
         return DEFAULT_DB_ALIAS
-    for alias, status in statuses().items():
-        if status.usable:
-            return alias
-    return DEFAULT_DB_ALIAS
+    pinned = _pinned_alias.get()
+    if pinned is not None:
+        return pinned
+    chosen = next((alias for alias, status in statuses().items() if status.usable), DEFAULT_DB_ALIAS)
+    _pinned_alias.set(chosen)
+    return chosen
 
 
 def read_connection():
@@ -154,6 +162,7 @@ class ReplicaReadMiddleware:
         # Set at the start of every request rather than reset at its end: a streamed export reads
         # its rows after this method has returned, and must still read where its request was sent.
         _use_replica.set(False)
+        _pinned_alias.set(None)
         response = self.get_response(request)
         if (
             request.method in UNSAFE

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 STORAGE_SRID = 4326
 METRIC_SRID = 9377
@@ -75,37 +76,57 @@ def check_lonlat(
 
     values = {}
     for name, field, value, limit in (("lon", lon_field, lon, 180), ("lat", lat_field, lat, 90)):
-        label = field or ("longitud" if name == "lon" else "latitud")
+        label = field or (_("longitud") if name == "lon" else _("latitud"))
         try:
             number = float(value) if not isinstance(value, bool) else math.nan
         except (TypeError, ValueError, OverflowError):
-            fail(field, f"{label} debe ser un número en grados decimales (EPSG:4326).")
+            fail(field, _("%(label)s debe ser un número en grados decimales (EPSG:4326).") % {"label": label})
         if not math.isfinite(number):
-            fail(field, f"{label} debe ser un número finito (no NaN ni infinito).")
+            fail(field, _("%(label)s debe ser un número finito (no NaN ni infinito).") % {"label": label})
         if not -limit <= number <= limit:
-            fail(field, f"{label} debe estar entre -{limit} y {limit} grados.")
+            fail(
+                field,
+                _("%(label)s debe estar entre -%(limit)s y %(limit)s grados.")
+                % {"label": label, "limit": limit},
+            )
         values[name] = number
     lon, lat = values["lon"], values["lat"]
     if detect_swap and looks_swapped(lon, lat):
-        message = (
+        # The messages suggest the pair the way round it should be sent: lat is the `lon` received.
+        message = _(
             "lat y lon parecen invertidas: el punto solo cae en Bogotá intercambiándolas. "
-            f"Pruebe lat={lon}&lon={lat}. (lat and lon look swapped.)"
-        )
+            "Pruebe lat=%(lat)s&lon=%(lon)s."
+        ) % {"lat": lon, "lon": lat}
         if lon_field is None:
             fail(
                 None,
-                f"La latitud y la longitud parecen invertidas. Envíe [longitud, latitud]: [{lat}, {lon}].",
+                _(
+                    "La latitud y la longitud parecen invertidas. Envíe [longitud, latitud]: [%(lon)s, %(lat)s]."
+                )
+                % {"lon": lat, "lat": lon},
             )
         raise ValidationError({"non_field_errors": [message]}, code="swapped")
     min_lon, min_lat, max_lon, max_lat = extent
     if not (min_lon <= lon <= max_lon and min_lat <= lat <= max_lat):
-        where = (
-            f"Bogotá está entre las longitudes {BOGOTA_EXTENT[0]} y {BOGOTA_EXTENT[2]} y las latitudes "
-            f"{BOGOTA_EXTENT[1]} y {BOGOTA_EXTENT[3]}"
-        )
+        where = _(
+            "Bogotá está entre las longitudes %(west)s y %(east)s y las latitudes %(south)s y %(north)s"
+        ) % {
+            "west": BOGOTA_EXTENT[0],
+            "east": BOGOTA_EXTENT[2],
+            "south": BOGOTA_EXTENT[1],
+            "north": BOGOTA_EXTENT[3],
+        }
         if not min_lon <= lon <= max_lon:
-            fail(lon_field, f"La longitud {lon:g} está demasiado lejos de Bogotá. {where}.")
-        fail(lat_field, f"La latitud {lat:g} está demasiado lejos de Bogotá. {where}.")
+            fail(
+                lon_field,
+                _("La longitud %(value)s está demasiado lejos de Bogotá. %(where)s.")
+                % {"value": f"{lon:g}", "where": where},
+            )
+        fail(
+            lat_field,
+            _("La latitud %(value)s está demasiado lejos de Bogotá. %(where)s.")
+            % {"value": f"{lat:g}", "where": where},
+        )
     return lon, lat
 
 
@@ -134,14 +155,20 @@ def check_geojson_geometry(
     if not isinstance(data, dict) or not isinstance(data.get("type"), str) or "coordinates" not in data:
         raise ValidationError(
             [
-                'Geometría inválida: envíe un objeto GeoJSON, p. ej. {"type": "Point", "coordinates": [-74.07, 4.6]}.'
+                _(
+                    "Geometría inválida: envíe un objeto GeoJSON, p. ej. "
+                    '{"type": "Point", "coordinates": [-74.07, 4.6]}.'
+                )
             ],
             code="invalid_geometry",
         )
     kind = data["type"]
     if kind not in types or kind not in depth_of:
         raise ValidationError(
-            [f"Tipo de geometría no admitido: {kind[:40]!r}. Se admite: {', '.join(types)}."],
+            [
+                _("Tipo de geometría no admitido: %(kind)s. Se admite: %(types)s.")
+                % {"kind": repr(kind[:40]), "types": ", ".join(types)}
+            ],
             code="invalid_geometry",
         )
     count = 0
@@ -151,33 +178,37 @@ def check_geojson_geometry(
         value, depth = stack.pop()
         if not isinstance(value, list | tuple):
             raise ValidationError(
-                ["Coordenadas inválidas: use listas de [longitud, latitud] en grados (EPSG:4326)."],
+                [_("Coordenadas inválidas: use listas de [longitud, latitud] en grados (EPSG:4326).")],
                 code="invalid_geometry",
             )
         if depth == 0:
             if len(value) not in (2, 3) or not all(_is_number(v) for v in value):
                 raise ValidationError(
-                    ["Cada posición debe ser [longitud, latitud] (o con altitud) en grados, como números."],
+                    [
+                        _(
+                            "Cada posición debe ser [longitud, latitud] (o con altitud) en grados, como números."
+                        )
+                    ],
                     code="invalid_geometry",
                 )
             check_lonlat(value[0], value[1], lon_field=None, lat_field=None, extent=extent)
             if len(value) == 3 and not math.isfinite(float(value[2])):
-                raise ValidationError(["La altitud debe ser un número finito."], code="invalid_geometry")
+                raise ValidationError([_("La altitud debe ser un número finito.")], code="invalid_geometry")
             count += 1
             if count > max_vertices:
                 raise ValidationError(
-                    [f"La geometría tiene más de {max_vertices} vértices; simplifíquela."],
+                    [_("La geometría tiene más de %(max)s vértices; simplifíquela.") % {"max": max_vertices}],
                     code="too_many_vertices",
                 )
             continue
         if len(value) > max_vertices:
             raise ValidationError(
-                [f"La geometría tiene más de {max_vertices} vértices; simplifíquela."],
+                [_("La geometría tiene más de %(max)s vértices; simplifíquela.") % {"max": max_vertices}],
                 code="too_many_vertices",
             )
         stack.extend((item, depth - 1) for item in value)
     if count == 0:
-        raise ValidationError(["La geometría no tiene coordenadas."], code="invalid_geometry")
+        raise ValidationError([_("La geometría no tiene coordenadas.")], code="invalid_geometry")
     return data
 
 

@@ -258,6 +258,11 @@ def _build_dashboard(*, locality: Locality, filters: MapFilters, scope: ViewerSc
     )
     rendering.add_heat(m, points["points"])
     rendering.add_hotspots(m, hotspots)
+    # The perception pulse, off by default: the registered public output /api/pulse/map.geojson
+    # builds the same collection (means only from k answers up), so the page shows nothing more.
+    from participation.selectors import PULSE_DAYS, pulse_map
+
+    rendering.add_pulse(m, pulse_map(locality_code=code))
     rendering.add_outlines(
         m,
         boundaries.boundary_collection(
@@ -276,6 +281,9 @@ def _build_dashboard(*, locality: Locality, filters: MapFilters, scope: ViewerSc
         hotspot_cell=HOTSPOT_CELL_METRES,
         heat_total=points["meta"]["total"],
         no_upz_boundaries=not upz_shapes["features"],
+        pulse_legend=rendering.pulse_legend(),
+        pulse_layer=rendering.PULSE_LAYER_NAME,
+        pulse_days=PULSE_DAYS,
     )
     return context
 

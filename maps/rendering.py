@@ -262,6 +262,62 @@ def add_hotspots(m: folium.Map, hotspots: dict) -> None:
         ).add_to(m)
 
 
+# Perception pulse (mean 1–5 per UPZ): the diverging scale /percepcion/ uses (participation/js/pulse.js),
+# as (upper bound, colour) with the last class open; UPZ below k are hatched, as on that page.
+PULSE_CLASSES = ((1.8, "#d73027"), (2.6, "#fc8d59"), (3.4, "#fee090"), (4.2, "#91bfdb"), (None, "#4575b4"))
+# An SVG <pattern> the dashboard template defines once (id="pulse-hatch"); Leaflet writes fillColor
+# into the path's fill attribute, so a url() reference paints the hatching.
+PULSE_HATCH = "url(#pulse-hatch)"
+PULSE_LAYER_NAME = "Percepción de seguridad (pulso)"
+
+
+def pulse_color(mean: float | None) -> str:
+    """The /percepcion/ colour of a UPZ's mean perceived safety (1–5); the hatch for None (below k)."""
+    if mean is None:
+        return PULSE_HATCH
+    for upper, color in PULSE_CLASSES:
+        if upper is None or mean < upper:
+            return color
+    raise AssertionError("unreachable: the last class is open")
+
+
+def pulse_legend() -> list[dict]:
+    """[{color, label}] of the pulse classes, lowest first, for the page legend."""
+    items, lower = [], 1.0
+    for upper, color in PULSE_CLASSES:
+        items.append({"color": color, "label": f"{fmt(lower, 1)}–{fmt(upper if upper else 5.0, 1)}"})
+        lower = upper
+    return items
+
+
+def add_pulse(m: folium.Map, collection: dict, *, name: str = PULSE_LAYER_NAME, show: bool = False) -> None:
+    """The perception pulse of participation.selectors.pulse_map (UPZ polygons, EPSG:4326, `mean`
+    null below k) as an optional layer, off by default; nothing when there are no UPZ boundaries."""
+    if not collection["features"]:
+        return
+    features = []
+    for feature in collection["features"]:
+        mean = feature["properties"]["mean"]
+        text = "Sin datos suficientes" if mean is None else f"{fmt(mean, 2)} de 5"
+        props = _safe_props({"properties": {"name": feature["properties"]["name"]}}, {"pulse": text})
+        props["fill"] = pulse_color(mean)
+        features.append({"type": "Feature", "geometry": feature["geometry"], "properties": props})
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=name,
+        show=show,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.85,
+            "color": "#3b434b",
+            "weight": 0.8,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "pulse"], aliases=["UPZ", "Percepción media"], sticky=True
+        ),
+    ).add_to(m)
+
+
 def rendered(m: folium.Map) -> dict:
     """The map split for a Django template: head (asset links, tooltip styles), body (div), script.
 

@@ -39,7 +39,7 @@ node_env() {
 translations() {
   # Compiled catalogues (.mo) are build output: made from the committed .po files.
   step "Traducciones (compilemessages)"
-  for app in web workbench participation reports notifications justice; do
+  for app in geo web workbench participation reports notifications justice; do
     (cd "$app" && ../.venv/bin/python ../manage.py compilemessages -v0)
   done
 }

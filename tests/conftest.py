@@ -115,3 +115,52 @@ def pytest_sessionfinish(session, exitstatus):
             f"CI: {len(skipped)} prueba(s) omitida(s) (skipped); en CI cada prueba debe ejecutarse.", red=True
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- time of day ----------------------------------------------------------------------------------
+# `--bogota-time=HH:MM` runs the session with Python's clock moved to that time of the current Bogotá
+# date (time-machine, ticking), so a test that mixes a UTC date with a Bogotá date fails at once
+# instead of only at some hours of the day. PostgreSQL's now() is not moved: the only application SQL
+# that reads it is ReportQuerySet.with_deadline's `overdue`, which compares it with a midnight; since
+# the chosen instant is on the same Bogotá date as the real one, both clocks give the same answer
+# (unless the real clock crosses Bogotá midnight during the run). The sweep: 23:30, 00:30, 19:30.
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--bogota-time",
+        metavar="HH:MM",
+        default=None,
+        help="run with Python's clock at this time of today's Bogotá date (time-machine; the database's is not moved)",
+    )
+
+
+def pytest_configure(config):
+    at = config.getoption("--bogota-time")
+    if not at:
+        return
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    bogota = ZoneInfo("America/Bogota")
+    hour, minute = (int(part) for part in at.split(":"))
+    target = datetime.combine(datetime.now(bogota).date(), time(hour, minute), tzinfo=bogota)
+    traveller = time_machine.travel(target, tick=True)
+    traveller.start()
+    config._bogota_traveller = traveller
+    config._bogota_target = target
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_bogota_traveller", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    target = getattr(config, "_bogota_target", None)
+    if target is not None:
+        return f"reloj de Python en Bogotá: {target.isoformat()} (PostgreSQL conserva su hora real)"
+    return None

@@ -152,6 +152,50 @@ def test_a_report_committed_on_the_primary_is_read_through_the_replica(committed
 
 
 @pytest.mark.django_db(databases=["default", REPLICA])
+def test_the_export_etag_is_the_version_of_the_data_it_streams(committed, routing):
+    """A streamed export's ETag is computed before the body: it must describe the rows the body is
+    read from. Here the standby lacks a row the primary has (written in this test's transaction), so
+    the export read on the standby must not carry the primary's tag, or a proxy would keep the
+    standby's older body under the newer data's tag and answer 304 to it."""
+    from reports.models import Report
+
+    pks = [r.pk for r in committed]
+    _wait_visible_on_standby(pks)
+    unseen = Report.objects.create(
+        category=committed[0].category,
+        description="Solo en el primario",
+        location=make_point(*PLAZA),
+        public_location=committed[0].public_location,
+        occurred_at=timezone.now(),
+        locality=committed[0].locality,
+        upz=committed[0].upz,
+    )
+    path = "/api/exports/reports.csv?category=replica_prueba"
+
+    def export():
+        response = APIClient().get(path)
+        assert response.status_code == 200
+        return response["ETag"], b"".join(response.streaming_content).decode().strip().splitlines()
+
+    with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+        standby_tag, standby_rows = export()
+    assert len(standby_rows) == 1 + len(pks), "the export was not read on the standby"
+    versions = [q["sql"] for q in on_replica.captured_queries if "localities_boundaryversion" in q["sql"]]
+    assert versions, "the data version was not read on the standby the export reads"
+
+    routing.REPLICA_ROUTING = False  # everything on the primary, which has the extra row
+    primary_tag, primary_rows = export()
+    assert len(primary_rows) == 2 + len(pks) and any(r.startswith(f"{unseen.pk},") for r in primary_rows)
+    assert standby_tag != primary_tag
+    # A client holding the standby's tag revalidates against the newer data: a full answer, not 304.
+    again = APIClient().get(path, HTTP_IF_NONE_MATCH=standby_tag)
+    assert again.status_code == 200 and again["ETag"] == primary_tag
+    # And the standby's own tag still matches the standby's data.
+    routing.REPLICA_ROUTING = True
+    assert APIClient().get(path, HTTP_IF_NONE_MATCH=standby_tag).status_code == 304
+
+
+@pytest.mark.django_db(databases=["default", REPLICA])
 def test_after_a_write_the_citizen_reads_the_primary(committed, routing):
     _wait_visible_on_standby([r.pk for r in committed])
     client = APIClient()

@@ -132,3 +132,37 @@ def test_make_point_refuses_what_geos_cannot_take():
             make_point(lon, lat)
     assert make_point(-74.07, 4.6).coords == (-74.07, 4.6)
     assert check_lonlat("-74.07", "4.6") == (-74.07, 4.6)
+
+
+@pytest.mark.parametrize(
+    ("language", "field_message", "far_message", "swapped", "detail"),
+    [
+        (
+            "es-CO",
+            "lat debe estar entre -90 y 90 grados.",
+            "La latitud 40.4 está demasiado lejos de Bogotá.",
+            "lat y lon parecen invertidas",
+            "Datos inválidos. Revise los campos indicados.",
+        ),
+        (
+            "en",
+            "lat must be between -90 and 90 degrees.",
+            "Latitude 40.4 is too far from Bogotá.",
+            "lat and lon look swapped",
+            "Invalid data. Check the fields indicated.",
+        ),
+    ],
+)
+def test_coordinate_messages_follow_accept_language(
+    setup_reports, language, field_message, far_message, swapped, detail
+):
+    """The same bad request answers in the language the client asks for (geo/locale catalogue)."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
+    body = client.get("/api/reports/nearby/", {"category": "hurto", "lat": "95", "lon": "-74.07"}).json()
+    assert body["lat"] == [field_message]
+    assert body["detail"] == detail
+    body = client.get("/api/reports/nearby/", {"category": "hurto", "lat": 40.4, "lon": -74.07}).json()
+    assert body["lat"][0].startswith(far_message)
+    body = client.get("/api/reports/nearby/", {"category": "hurto", "lat": -74.0712, "lon": 4.6234}).json()
+    assert body["non_field_errors"][0].startswith(swapped)
+    assert "lat=4.6234&lon=-74.0712" in body["non_field_errors"][0]

@@ -69,8 +69,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After authentication: both look at the resolved view and the caller (geo/caching.py, geo/replicas.py).
-    "geo.caching.PublicCacheMiddleware",
+    # Replica routing first: its process_view must have marked the request before the public cache
+    # reads the data version for an export's ETag, so both read the server the export reads.
     "geo.replicas.ReplicaReadMiddleware",
+    "geo.caching.PublicCacheMiddleware",
 ]
 
 ROOT_URLCONF = "geo.urls"
@@ -202,7 +204,9 @@ LOGIN_REDIRECT_URL = "web-my-reports"
 
 LANGUAGE_CODE = "es-co"
 LANGUAGES = [("es", "Español"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# geo is the project package, not an installed app: its catalogue (validation messages of
+# geo.spatial and geo.api) is found through LOCALE_PATHS.
+LOCALE_PATHS = [BASE_DIR / "geo" / "locale"]
 TIME_ZONE = "America/Bogota"
 USE_I18N = True
 USE_TZ = True

@@ -157,7 +157,7 @@ REQUESTS_EXAMPLE = {
     "service_notice": None,
     "requested_datetime": "2026-11-28T10:31:00-05:00",
     "updated_datetime": "2026-11-28T10:31:00-05:00",
-    "expected_datetime": "2026-12-08T10:31:00-05:00",
+    "expected_datetime": "2026-12-09T00:00:00-05:00",
     "address": "Localidad Chapinero, UPZ 99 Chapinero",
     "lat": 4.6484,
     "long": -74.0628,

@@ -45,8 +45,10 @@ def open311_service(code: str) -> Category | None:
 def _requests_base() -> QuerySet[Report]:
     public_responses = Response.objects.filter(public=True).order_by("-created_at", "-id")
     # Every status is served (rejected/duplicate as closed); only moderation keeps a report away.
+    # expected_datetime is the platform's one deadline (with_deadline), annotated, not recomputed per row.
     return (
-        Report.objects.filter(visibility.unmoderated_q())
+        Report.objects.with_deadline()
+        .filter(visibility.unmoderated_q())
         .select_related("category", "locality", "upz", "duplicate_of")
         .prefetch_related(Prefetch("responses", queryset=public_responses, to_attr="public_responses"))
     )

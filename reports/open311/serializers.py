@@ -371,7 +371,6 @@ def request_document(report: Report) -> dict:
     category = report.category
     # Rejected and duplicate reports are listed as closed, without their text or place.
     withheld = report.status in OPEN311_CLOSED_NOT_PUBLIC
-    expected = report.created_at + timedelta(days=category.response_days)
     address = f"Localidad {report.locality.name}"
     if report.upz is not None:
         address += f", {report.upz}"
@@ -386,7 +385,9 @@ def request_document(report: Report) -> dict:
         "service_notice": None,
         "requested_datetime": _w3c(report.created_at),
         "updated_datetime": _w3c(report.updated_at),
-        "expected_datetime": _w3c(expected),
+        # The end of the Bogotá due date (ReportQuerySet.with_deadline, annotated by the selectors):
+        # the same deadline the follow page and the workbench show, not created_at + N × 24 h.
+        "expected_datetime": _w3c(report.deadline),
         "address": address,
     }
     public_point = None if withheld else visibility.public_point_of(report)

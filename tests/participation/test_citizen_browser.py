@@ -161,13 +161,53 @@ def test_citizen_proposes_at_a_point(browser, people, viewport):  # noqa: F811
     _check(s, f"ciudadania-{w}-1-propuesta-punto")
     s.page.locator("#proposal-form button[type=submit]").click()
     s.page.wait_for_url("**/propuestas/*/")
-    _check(s, f"ciudadania-{w}-2-propuesta-punto-publicada")
     proposal = Proposal.objects.get(title=title)
     assert proposal.where == "point" and proposal.locality.code == "08"
     assert abs(proposal.point.x - KENNEDY[0]) < 0.002 and abs(proposal.point.y - KENNEDY[1]) < 0.002
     assert [u.name.upper() for u in proposal.upzs.all()] == ["KENNEDY CENTRAL"]
+    _sees_the_place(s, proposal)
+    _check(s, f"ciudadania-{w}-2-propuesta-punto-publicada")
     s.clean()
     s.close()
+
+
+def _sees_the_place(s, proposal):
+    """The proposal page draws its place on a small read-only map, names it in words, and the map
+    takes no keyboard focus (Tab goes from the page's last link straight past it)."""
+    s.page.wait_for_function(
+        "() => window.convivePlaceMap && window.convivePlaceMap.loaded() && window.convivePlaceMap.areTilesLoaded()",
+        timeout=30000,
+    )
+    drawn = s.page.evaluate(
+        """() => {
+            const map = window.convivePlaceMap;
+            const features = map.querySourceFeatures("drawn");
+            const inView = (c) => map.getBounds().contains(c);
+            return {
+                features: features.map((f) => ({type: f.geometry.type, coordinates: f.geometry.coordinates})),
+                inView: features.every((f) => inView(f.geometry.coordinates)),
+                interactive: map.boxZoom.isEnabled() || map.dragPan.isEnabled() || map.keyboard.isEnabled(),
+            };
+        }"""
+    )
+    # A GeoJSON source is cut into tiles: the one point may come back once per tile it touches.
+    (feature,) = {(f["type"], tuple(f["coordinates"])): f for f in drawn["features"]}.values()
+    assert feature["type"] == "Point"
+    assert abs(feature["coordinates"][0] - proposal.point.x) < 1e-5
+    assert abs(feature["coordinates"][1] - proposal.point.y) < 1e-5
+    assert drawn["inView"] and not drawn["interactive"]
+    place = s.page.locator("#place-map")
+    assert place.get_attribute("role") == "img"
+    caption = s.page.locator("#place-caption").inner_text()
+    assert (
+        "Punto de la propuesta" in caption
+        and "KENNEDY CENTRAL" in caption.upper()
+        and proposal.locality.name in caption
+    )
+    # Nothing inside the map can be focused, so Tab can never be caught in it.
+    focusable = place.locator("a, button, input, select, textarea, [tabindex]:not([tabindex='-1'])")
+    assert focusable.count() == 0
+    s.page.locator("#place-map").scroll_into_view_if_needed()
 
 
 def test_author_withdraws_and_staff_merge_and_hide(browser, proposals):  # noqa: F811

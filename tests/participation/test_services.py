@@ -303,3 +303,33 @@ def test_pulse_is_k_suppressed(territory, settings):
         services.pulse_record(upz_code="1", score=6)
     with pytest.raises(ValidationError):
         services.pulse_record(upz_code="999", score=3)
+
+
+def test_answered_in_time_counts_the_whole_bogota_due_date(territory):
+    """The accountability share of reports answered in time uses the platform's one deadline
+    (ReportQuerySet.with_deadline: the end of the Bogotá due date), as the workbench and the follow
+    page do: a report received at 23:00 and answered at 23:30 of its due date is on time, although
+    more than response_days × 24 h passed; one answered at 00:30 the next day is late."""
+    from datetime import datetime, time
+
+    from reports.models import Report
+    from reports.visibility import public_min_count
+    from tests.reports.factories import make_category
+
+    hurto = make_category("hurto")
+    k = public_min_count()
+    day = timezone.localdate() - timedelta(days=30)
+    received = timezone.make_aware(datetime.combine(day, time(23, 0)))
+    due = day + timedelta(days=hurto.response_days)
+    on_time = timezone.make_aware(datetime.combine(due, time(23, 30)))
+    late = timezone.make_aware(datetime.combine(due + timedelta(days=1), time(0, 30)))
+    answers = [on_time] * k + [late]
+    for answered in answers:
+        report = make_report(category=hurto)
+        Report.objects.filter(pk=report.pk).update(created_at=received, first_response_at=answered)
+
+    rows = Report.objects.with_deadline().filter(category=hurto)
+    assert sorted(r.first_response_at < r.deadline for r in rows) == [False] + [True] * k
+    row = selectors.accountability(locality_code="01")["localities"][0]
+    assert row["reports"] == k + 1
+    assert row["share_answered_in_time"] == round(k / (k + 1), 3)

@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -134,11 +134,36 @@ def test_request_fields_follow_the_spec(api, territory, hurto):
     assert document["agency_responsible"] == "Alcaldía Local de Norte"
     requested = document["requested_datetime"]
     assert requested.endswith("-05:00")
-    expected = timezone.datetime.fromisoformat(document["expected_datetime"])
-    assert expected - timezone.datetime.fromisoformat(requested) == timedelta(days=hurto.response_days)
+    assert document["expected_datetime"].endswith("-05:00")
     assert document["locality"] == {"code": "01", "name": "Norte"}
     assert document["upz"] == {"code": "1", "name": "Alfa"}
     assert "Norte" in document["address"]
+
+
+def test_expected_datetime_is_the_platform_deadline_for_a_late_evening_report(api, territory, hurto):
+    """Received at 22:30 Bogotá time (already the next day in UTC): expected_datetime is the end of
+    the Bogotá due date, the instant ReportQuerySet.with_deadline gives and the follow page shows as
+    its date, not created_at + response_days × 24 h."""
+    from web.selectors import report_follow
+
+    report = make_report(category=hurto)
+    received = timezone.make_aware(datetime.combine(timezone.localdate() - timedelta(days=2), time(22, 30)))
+    Report.objects.filter(pk=report.pk).update(created_at=received)
+    assert received.astimezone(UTC).date() != timezone.localtime(received).date()
+
+    _, (document,) = _get_json(api, f"requests/{report.pk}")
+    expected = datetime.fromisoformat(document["expected_datetime"])
+    annotated = Report.objects.with_deadline().get(pk=report.pk)
+    assert expected == annotated.deadline
+    due_date = timezone.localdate(received) + timedelta(days=hurto.response_days)
+    assert annotated.due_date == report_follow(code=report.tracking_code).expected_by == due_date
+    # The instant the due date ends: 00:00 of the next Bogotá day.
+    assert document["expected_datetime"] == f"{due_date + timedelta(days=1)}T00:00:00-05:00"
+    # The same in the list and in XML.
+    _, documents = _get_json(api, "requests")
+    assert [d["expected_datetime"] for d in documents] == [document["expected_datetime"]]
+    _, root = _get_xml(api, f"requests/{report.pk}")
+    assert root.findtext("request/expected_datetime") == document["expected_datetime"]
 
 
 def test_requests_default_to_the_last_90_days(api, territory, hurto):

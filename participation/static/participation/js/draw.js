@@ -132,3 +132,33 @@ export function mountDrawing({ onArea, onPoint = null, onClear = () => {}, onMap
   const show = (geometry) => { shown = geometry; redraw(); };
   return { map, say, show, text };
 }
+
+/**
+ * A read-only map of a place the page owns (a proposal's point or area): the drawing map's base and
+ * layers, fixed on the place. It takes no input at all (interactive: false), so it holds no focus
+ * and cannot trap the keyboard; the page's own caption names the place in words. Elements: place-map
+ * and place-config (JSON: geometry, basemap). Returns the map, or null without MapLibre.
+ */
+export function mountPlace() {
+  const container = document.getElementById("place-map");
+  if (!window.maplibregl || !container) return null;
+  const config = JSON.parse(document.getElementById("place-config").textContent);
+  const positions = [];
+  const walk = (c) => (typeof c[0] === "number" ? positions.push(c) : c.forEach(walk));
+  walk(config.geometry.coordinates);
+  const lons = positions.map((p) => p[0]);
+  const lats = positions.map((p) => p[1]);
+  container.hidden = false;
+  maplibregl.setWorkerUrl(document.getElementById("maplibre").dataset.worker);
+  const map = new maplibregl.Map({
+    container,
+    style: baseStyle(config, config.geometry),
+    bounds: [[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]],
+    // A point alone at street zoom shows nothing around it: a little wider, so its UPZ outline shows.
+    fitBoundsOptions: { padding: 30, maxZoom: config.geometry.type === "Point" ? 14 : 16 },
+    interactive: false,
+    attributionControl: false,  // the caption credits the base map: a link inside role="img" would be lost
+  });
+  window.convivePlaceMap = map;
+  return map;
+}
