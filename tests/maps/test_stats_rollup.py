@@ -41,6 +41,7 @@ def _seed():
     hurto = make_category("hurto")
     rina = make_category("rina")
     extorsion = make_category("extorsion", sensitive=True)
+    make_category("vandalismo")  # a category nobody reports under
     t0 = local_dt(2026, 3, 10, 8)
     # Locality 01, March: response times with a tie and an odd/even count per category.
     for hours, status in ((2, "resolved"), (4, "resolved"), (4, "in_progress"), (9.5, "closed_no_action")):
@@ -98,8 +99,39 @@ def _same(filters: MapFilters, *, level: str, scope: ViewerScope) -> dict:
         MapFilters(category=("extorsion", "rina"), date_from=MARCH.date_from, date_to=MARCH.date_to),
         MapFilters(locality=("02",), date_from=MARCH.date_from, date_to=MARCH.date_to),
         MapFilters(upz=("1",), category=("hurto",), date_from=MARCH.date_from, date_to=MARCH.date_to),
+        # The per-category rollup over the same edges: local midnights, whole months (monthly rows)
+        # beside cut ones (day rows), in both the period and the previous one.
+        MapFilters(category=("hurto",), date_from=date(2026, 3, 31), date_to=date(2026, 3, 31)),
+        MapFilters(category=("hurto",), date_from=date(2026, 3, 1), date_to=date(2026, 3, 1)),
+        MapFilters(category=("hurto",), date_from=date(2026, 2, 1), date_to=date(2026, 4, 30)),
+        MapFilters(category=("hurto", "rina"), date_from=date(2026, 2, 15), date_to=date(2026, 4, 10)),
+        MapFilters(category=("hurto",)),  # the last 365 days
+        # Only sensitive reports, fewer than k: withheld from the public, in full for staff of 02.
+        MapFilters(category=("extorsion",), date_from=MARCH.date_from, date_to=MARCH.date_to),
+        MapFilters(category=("vandalismo",), date_from=MARCH.date_from, date_to=MARCH.date_to),
+        MapFilters(category=("no-existe",), date_from=MARCH.date_from, date_to=MARCH.date_to),
+        MapFilters(locality=("02",), category=("hurto",), date_from=MARCH.date_from, date_to=MARCH.date_to),
     ],
-    ids=["march", "feb-apr", "last-day", "first-day", "default", "hurto", "two-categories", "loc02", "upz1"],
+    ids=[
+        "march",
+        "feb-apr",
+        "last-day",
+        "first-day",
+        "default",
+        "hurto",
+        "two-categories",
+        "loc02",
+        "upz1",
+        "hurto-last-day",
+        "hurto-first-day",
+        "hurto-feb-apr",
+        "two-categories-cut-months",
+        "hurto-default",
+        "extorsion-below-k",
+        "category-without-reports",
+        "unknown-category",
+        "loc02-hurto",
+    ],
 )
 def test_rollup_figures_equal_the_raw_aggregate(filters, level, scope):
     _seed()
@@ -125,6 +157,27 @@ def test_the_seeded_figures_are_the_expected_ones():
         scope=SCOPES["analyst"],
     )
     assert edge["units"][0]["count"] == 1 and edge["units"][0]["median_response_hours"] == 3.02
+
+
+def test_the_seeded_category_figures_are_the_expected_ones():
+    """Nor are the per-category comparisons: the cut-month period, the sensitive category below k
+    (withheld from the public, in full for staff of 02) and the categories without reports."""
+    _seed()
+    cut = MapFilters(category=("hurto", "rina"), date_from=date(2026, 2, 15), date_to=date(2026, 4, 10))
+    both = {u["code"]: u for u in _same(cut, level="locality", scope=SCOPES["analyst"])["units"]}
+    # 01: 8 hurto on 10 March, the hidden rina, 3 rina on 20 March, hurto at 28 Feb 23:59, 1 March
+    # 00:00, 31 March 23:59 and 1 April 00:00; before 15 February, the 4 of the 12th. 02: 2 hurto on
+    # 15 March, the hidden one and 3 rina without UPZ on the 10th; 2 on 12 February.
+    assert both["01"]["count"] == 16 and both["01"]["previous_count"] == 4
+    assert both["02"]["count"] == 6 and both["02"]["previous_count"] == 2
+    extorsion = MapFilters(category=("extorsion",), date_from=MARCH.date_from, date_to=MARCH.date_to)
+    public = _same(extorsion, level="upz", scope=SCOPES["anonymous"])["units"]
+    assert [(u["code"], u["count"], u["suppressed"]) for u in public] == [("2", None, True)]
+    staff = _same(extorsion, level="upz", scope=SCOPES["staff 02"])["units"]
+    assert [(u["code"], u["count"], u["median_response_hours"]) for u in staff] == [("2", 2, 30.0)]
+    for code in ("vandalismo", "no-existe"):
+        empty = MapFilters(category=(code,), date_from=MARCH.date_from, date_to=MARCH.date_to)
+        assert _same(empty, level="upz", scope=SCOPES["analyst"])["units"] == []
 
 
 def test_the_api_serves_the_rollup_in_the_same_shape():
@@ -293,21 +346,20 @@ def test_the_median_is_percentile_cont_to_the_last_bit(size):
             " FROM reports_report"
         )
         raw = cursor.fetchone()[0]
-    from maps.selectors.stats import _rollup_medians, _rollup_rows
+    from maps.selectors.stats import _period_parts, _rollup_medians, _rollup_rows, _rollup_source
 
-    previous_from = date(2026, 1, 1)
-    rows = _rollup_rows("locality", SCOPES["analyst"], MARCH, previous_from)
+    source, params = _rollup_source(
+        _rollup_rows("locality", SCOPES["analyst"], MARCH),
+        "maps_unitdaystat",
+        "responded, response_below",
+        _period_parts(MARCH.date_from, MARCH.date_to),
+    )
     with connection.cursor() as cursor:
         below = ", ".join(f"sum(response_below[{i}])" for i in range(1, len(RESPONSE_BOUNDS) + 1))
-        cursor.execute(
-            f"SELECT sum(cardinality(response_secs)), ARRAY[{below}] FROM maps_unitdaystat WHERE {rows.where}",  # noqa: S608
-            rows.query_params(),
-        )
+        cursor.execute(f"SELECT sum(responded), ARRAY[{below}] FROM {source} s", params)  # noqa: S608
         responded, histogram = cursor.fetchone()
     assert responded == size
-    medians = _rollup_medians(
-        "locality", SCOPES["analyst"], MARCH, previous_from, {"01": (responded, histogram)}
-    )
+    medians = _rollup_medians("locality", SCOPES["analyst"], MARCH, {"01": (responded, histogram)})
     assert medians["01"] == raw  # equal floats, not approximately
 
 
