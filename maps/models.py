@@ -91,19 +91,11 @@ class UnitDayStatBase(models.Model):
 
 
 # Columns the statistics read besides the index keys (maps.selectors.stats), carried in the read
-# indexes so both steps choose their rows by index-only scans: the heap rows are wide (the delays'
-# arrays) and a period's rows are scattered over the table, so reading them there cost most of the
-# request. Only the rows whose slice of delays the median needs are then fetched, by id.
-STAT_READ_COLUMNS = [
-    "locality_code",
-    "upz_code",
-    "public",
-    "n",
-    "resolved",
-    "responded",
-    "response_below",
-    "id",
-]
+# indexes, whose keys are [category,] monthly, day, locality, UPZ (a locality filter narrows the
+# scan too), so both steps choose their rows by index-only scans: the heap rows are wide (the
+# delays' arrays) and a period's rows are scattered over the table, so reading them there cost most
+# of the request. Only the rows whose slice of delays the median needs are then fetched, by id.
+STAT_READ_COLUMNS = ["public", "n", "resolved", "responded", "response_below", "id"]
 
 
 class UnitDayStat(UnitDayStatBase):
@@ -114,7 +106,11 @@ class UnitDayStat(UnitDayStatBase):
         verbose_name_plural = _("estadísticas diarias por UPZ")
         indexes = [
             models.Index(fields=["day"], name="unitdaystat_day"),
-            models.Index(fields=["monthly", "day"], include=STAT_READ_COLUMNS, name="unitdaystat_read"),
+            models.Index(
+                fields=["monthly", "day", "locality_code", "upz_code"],
+                include=STAT_READ_COLUMNS,
+                name="unitdaystat_read",
+            ),
         ]
 
     def __str__(self):
@@ -131,7 +127,9 @@ class UnitDayCategoryStat(UnitDayStatBase):
         verbose_name_plural = _("estadísticas diarias por UPZ y categoría")
         indexes = [
             models.Index(
-                fields=["category", "monthly", "day"], include=STAT_READ_COLUMNS, name="unitdaycatstat_read"
+                fields=["category", "monthly", "day", "locality_code", "upz_code"],
+                include=STAT_READ_COLUMNS,
+                name="unitdaycatstat_read",
             ),
             models.Index(fields=["day"], name="unitdaycatstat_day"),
         ]

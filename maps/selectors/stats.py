@@ -106,14 +106,25 @@ def _raw_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from:
 
 
 def _rollup_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from: date) -> tuple[str, dict]:
-    """(sql, params) of the rollup's first step: the columns of _raw_sql without the median, then the
-    unit's delays counted in the current period (`responded`) and below each RESPONSE_BOUNDS (`below`)."""
+    """(sql, params) over the statistics rollup giving the columns of _raw_sql, in one statement.
+
+    `s`: the rows covering the previous and the current period once (_rollup_source), read from the
+    read index alone. `a`: the figures per unit, and for the current period the number of delays N
+    and the summed cumulative histogram. The median, exactly percentile_cont(0.5)'s: the middle
+    ranks lo = ⌊(N−1)/2⌋ and hi = ⌈(N−1)/2⌉ (0-based) fall in buckets j_lo ≤ j_hi of that histogram
+    (`pick`); each row of the current period gives the slice of its sorted delays inside those
+    buckets (`need`, still from the index: rows with an empty slice are not fetched), only those rows
+    are fetched from the table (`fetched`), the slices of a unit are put together and the two delays
+    at the ranks taken from them (`med`); the result is lo + (hi − lo) · 0.5 in float8, as
+    PostgreSQL's own interpolation (float8_lerp), or lo when N is odd.
+    """
     unit = "locality_code" if level == "locality" else "upz_code"
     rows = _rollup_rows(level, scope, filters)
+    table = _rollup_table(filters)
     source, params = _rollup_source(
         rows,
-        _rollup_table(filters),
-        f"{unit} AS unit, day, n, resolved, responded, response_below, {rows.privileged} AS privileged",
+        table,
+        f"id, {unit}::text AS unit, day, n, resolved, responded, response_below, {rows.privileged} AS privileged",
         _period_parts(previous_from, filters.date_from - timedelta(days=1)),
         _period_parts(filters.date_from, filters.date_to),
     )
@@ -122,11 +133,16 @@ def _rollup_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_fr
         f"coalesce(sum(response_below[{i}]) FILTER (WHERE day >= %(start_day)s), 0)"
         for i in range(1, len(RESPONSE_BOUNDS) + 1)
     )
-    # Raw SQL: FILTERed sums over two periods (and over the histogram's cells) and the same lateral
-    # population lookup as _raw_sql, which the ORM cannot express in one statement; fragments are
-    # fixed strings (the table is one of two names), values are parameters.
+    # Raw SQL: FILTERed sums over two periods and over the histogram's cells, array slices chosen by
+    # the histogram, a positional pick from the sorted union and the same lateral population lookup
+    # as _raw_sql; the ORM can express none of it. response_below[0] and [B + 1] are NULL (out of
+    # range): the first bucket starts at 0 and the last ends at the array's length. `fetched` reads
+    # the table in one pass over the primary key (joined row by row, the planner looked each id up
+    # separately). Fragments are fixed strings (the table is one of two names); values are parameters.
     sql = f"""
-        WITH a AS (
+        WITH s AS MATERIALIZED (
+            SELECT * FROM {source} src
+        ), a AS (
             SELECT unit,
                    coalesce(sum(n) FILTER (WHERE day >= %(start_day)s), 0) AS n,
                    coalesce(sum(n) FILTER (WHERE day < %(start_day)s), 0) AS prev_n,
@@ -134,11 +150,44 @@ def _rollup_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_fr
                    bool_and(privileged) AS privileged,
                    coalesce(sum(responded) FILTER (WHERE day >= %(start_day)s), 0) AS responded,
                    ARRAY[{below}] AS below
-            FROM {source} s
-            GROUP BY unit
+            FROM s GROUP BY unit
+        ), ranks AS (
+            SELECT unit, a.below || a.responded AS cumulative, (a.responded - 1) / 2 AS lo, a.responded / 2 AS hi
+            FROM a WHERE a.responded > 0
+        ), buckets AS (
+            -- width_bucket: how many cells of the (non-decreasing) cumulative histogram are ≤ the rank
+            SELECT unit, cumulative, lo, hi,
+                   width_bucket(lo, cumulative) + 1 AS j_lo, width_bucket(hi, cumulative) + 1 AS j_hi
+            FROM ranks
+        ), pick AS MATERIALIZED (
+            SELECT unit, j_lo, j_hi, lo - coalesce(cumulative[j_lo - 1], 0) + 1 AS a,
+                   hi - coalesce(cumulative[j_lo - 1], 0) + 1 AS b
+            FROM buckets
+        ), edge AS (
+            SELECT s.id, p.unit, p.a, p.b,
+                   coalesce(s.response_below[p.j_lo - 1], 0) + 1 AS first,
+                   coalesce(s.response_below[p.j_hi], s.responded) AS last
+            FROM s JOIN pick p ON p.unit = s.unit
+            WHERE s.day >= %(start_day)s
+        ), need AS MATERIALIZED (
+            SELECT * FROM edge WHERE last >= first
+        ), fetched AS MATERIALIZED (
+            SELECT t.id, t.response_secs FROM {table} t WHERE t.id = ANY(ARRAY(SELECT id FROM need))
+        ), part AS (
+            SELECT need.unit, min(need.a) AS a, min(need.b) AS b, array_agg(v) AS secs
+            FROM need JOIN fetched f ON f.id = need.id
+            CROSS JOIN LATERAL unnest(f.response_secs[need.first : need.last]) AS v
+            GROUP BY need.unit
+        ), med AS (
+            SELECT unit, CASE WHEN m.low = m.high THEN m.low ELSE m.low + (m.high - m.low) * 0.5::float8 END AS median_s
+            FROM part CROSS JOIN LATERAL (
+                SELECT min(v) AS low, max(v) AS high FROM (
+                    SELECT v FROM unnest(part.secs) AS v ORDER BY v OFFSET part.a - 1 LIMIT part.b - part.a + 1
+                ) o
+            ) m
         )
-        SELECT a.unit, {name}, a.n, a.prev_n, a.resolved, a.privileged, pop.population, a.responded, a.below
-        FROM a {population}
+        SELECT a.unit, {name}, a.n, a.prev_n, a.resolved, med.median_s, a.privileged, pop.population
+        FROM a LEFT JOIN med USING (unit) {population}
         ORDER BY a.unit
     """  # noqa: S608
     return sql, {**params, "start_day": filters.date_from}
@@ -208,82 +257,6 @@ def _rollup_source(
     return sql, rows.query_params(s_months=months, s_days=days)
 
 
-def _rollup_medians(
-    level: str,
-    scope: ViewerScope,
-    filters: MapFilters,
-    counts: dict[str, tuple[int, list]],
-) -> dict[str, float]:
-    """Second step: {unit: median delay in seconds}, exactly percentile_cont(0.5)'s, from `counts`
-    ({unit: (responded, below)} of the first step).
-
-    The middle ranks lo = ⌊(N−1)/2⌋ and hi = ⌈(N−1)/2⌉ (0-based) fall in buckets j_lo ≤ j_hi of the
-    summed histogram; each row gives the slice of its sorted array inside those buckets, PostgreSQL
-    sorts only those delays per unit and returns the two at the ranks; the result is PostgreSQL's own
-    interpolation, lo + (hi − lo) · 0.5 (float8_lerp), or lo when N is odd.
-    """
-    picks = []
-    for unit, (responded, below) in counts.items():
-        if not responded:
-            continue
-        n = int(responded)
-        lo, hi = (n - 1) // 2, n // 2
-        cumulative = [int(x) for x in below] + [n]  # values below bound j, j = 1..B, then all
-        j_lo = next(j for j, c in enumerate(cumulative, 1) if c > lo)
-        j_hi = next(j for j, c in enumerate(cumulative, 1) if c > hi)
-        before = cumulative[j_lo - 2] if j_lo > 1 else 0
-        picks.append((unit, j_lo, j_hi, lo - before + 1, hi - before + 1))
-    if not picks:
-        return {}
-    unit = "locality_code" if level == "locality" else "upz_code"
-    table = _rollup_table(filters)
-    source, params = _rollup_source(
-        _rollup_rows(level, scope, filters),
-        table,
-        f"id, {unit}::text AS unit, responded, response_below",
-        _period_parts(filters.date_from, filters.date_to),
-    )
-    # Raw SQL: array slices per row by the histogram and a positional pick from the sorted union,
-    # which the ORM cannot express. response_below[0] and [B + 1] are NULL (out of range): the first
-    # bucket starts at 0 and the last ends at the array's length.
-    # The rows holding delays in the middle buckets are chosen from the read index alone (`need`); only
-    # those are then fetched from the table, by id, for their slice of the delays.
-    sql = f"""
-        WITH pick AS MATERIALIZED (
-            SELECT * FROM unnest(%(p_unit)s::text[], %(p_lo)s::int[], %(p_hi)s::int[], %(p_a)s::int[], %(p_b)s::int[])
-                AS p(unit, j_lo, j_hi, a, b)
-        ), edge AS (
-            SELECT s.id, p.unit, p.a, p.b,
-                   coalesce(s.response_below[p.j_lo - 1], 0) + 1 AS first,
-                   coalesce(s.response_below[p.j_hi], s.responded) AS last
-            FROM {source} s JOIN pick p ON p.unit = s.unit
-        ), need AS MATERIALIZED (
-            SELECT * FROM edge WHERE last >= first
-        ), part AS (
-            SELECT need.unit, need.a, need.b, t.response_secs[need.first : need.last] AS secs
-            FROM need JOIN {table} t ON t.id = need.id
-            WHERE t.id = ANY(ARRAY(SELECT id FROM need))
-        )
-        SELECT unit, (array_agg(v ORDER BY v))[min(a)], (array_agg(v ORDER BY v))[min(b)]
-        FROM part CROSS JOIN LATERAL unnest(secs) AS v
-        GROUP BY unit
-    """  # noqa: S608
-    params.update(
-        p_unit=[p[0] for p in picks],
-        p_lo=[p[1] for p in picks],
-        p_hi=[p[2] for p in picks],
-        p_a=[p[3] for p in picks],
-        p_b=[p[4] for p in picks],
-    )
-    with read_connection().cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
-    medians = {}
-    for code, low, high in fetched:
-        medians[code] = low if low == high else low + (high - low) * 0.5
-    return medians
-
-
 def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope, from_rollup: bool = True) -> dict:
     """Figures per locality or UPZ (see module docstring) with the period used and k.
 
@@ -295,18 +268,13 @@ def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope, from_roll
     previous_from = filters.date_from - (filters.date_to - filters.date_from) - timedelta(days=1)
     if from_rollup and not filters.status:
         sql, params = _rollup_sql(level, scope, filters, previous_from)
-        params.update(end_year=filters.date_to.year)
-        with read_connection().cursor() as cursor:
-            cursor.execute(sql, params)
-            first = cursor.fetchall()
-        medians = _rollup_medians(level, scope, filters, {row[0]: (row[7], row[8]) for row in first})
-        fetched = [(*row[:5], medians.get(row[0]), *row[5:7]) for row in first]
     else:
         sql, params = _raw_sql(level, scope, filters, previous_from)
-        params.update(start=start, end_year=filters.date_to.year)
-        with read_connection().cursor() as cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
+        params.update(start=start)
+    params.update(end_year=filters.date_to.year)
+    with read_connection().cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
     k = public_min_count()
     units = []
     for code, name, n, prev_n, resolved, median_s, privileged, population in fetched:

@@ -322,7 +322,7 @@ def test_full_rebuild_command_fills_the_statistics_rollup():
 @pytest.mark.parametrize("size", [1, 2, 3, 4, 57, 200])
 def test_the_median_is_percentile_cont_to_the_last_bit(size):
     """Delays spread over many histogram buckets, with ties, values exactly on a bucket bound, a
-    negative one and some beyond the last bound: the two-step median from the rollup is the very float
+    negative one and some beyond the last bound: the median from the rollup is the very float
     percentile_cont gives over reports_report, for odd and even counts."""
     import random
 
@@ -340,27 +340,25 @@ def test_the_median_is_percentile_cont_to_the_last_bit(size):
         delay = specials[k] if k < len(specials) and size > 10 else rng.lognormvariate(10, 2)
         add_reports([NORTE], hurto, created_at=created, first_response_at=created + timedelta(seconds=delay))
     rollups_refresh(full=True)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at))"
-            " FROM reports_report"
-        )
-        raw = cursor.fetchone()[0]
-    from maps.selectors.stats import _period_parts, _rollup_medians, _rollup_rows, _rollup_source
+    from maps.selectors.stats import _rollup_sql
 
-    source, params = _rollup_source(
-        _rollup_rows("locality", SCOPES["analyst"], MARCH),
-        "maps_unitdaystat",
-        "responded, response_below",
-        _period_parts(MARCH.date_from, MARCH.date_to),
-    )
-    with connection.cursor() as cursor:
-        below = ", ".join(f"sum(response_below[{i}])" for i in range(1, len(RESPONSE_BOUNDS) + 1))
-        cursor.execute(f"SELECT sum(responded), ARRAY[{below}] FROM {source} s", params)  # noqa: S608
-        responded, histogram = cursor.fetchone()
-    assert responded == size
-    medians = _rollup_medians("locality", SCOPES["analyst"], MARCH, {"01": (responded, histogram)})
-    assert medians["01"] == raw  # equal floats, not approximately
+    # March whole (its monthly row) and from the 12th (day rows only), each against the base table.
+    for first in (date(2026, 3, 1), date(2026, 3, 12)):
+        period = MapFilters(date_from=first, date_to=date(2026, 3, 31))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), percentile_cont(0.5) WITHIN GROUP"
+                " (ORDER BY extract(epoch FROM first_response_at - created_at))"
+                " FROM reports_report WHERE created_at >= %s",
+                [period.created_range()[0]],
+            )
+            count, raw = cursor.fetchone()
+            # The rollup's statement itself (unit_stats rounds the median to hours).
+            sql, params = _rollup_sql("locality", SCOPES["analyst"], period, date(2026, 2, 1))
+            cursor.execute(sql, {**params, "end_year": 2026})
+            rows = cursor.fetchall()
+        assert [(row[0], row[2]) for row in rows] == [("01", count)]
+        assert rows[0][5] == raw  # equal floats, not approximately (None when nothing was answered)
 
 
 def test_the_council_brief_reads_the_rollup(client):
