@@ -129,10 +129,7 @@ def _rollup_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_fr
         _period_parts(filters.date_from, filters.date_to),
     )
     name, population = _unit_lookups(level)
-    below = ", ".join(
-        f"coalesce(sum(response_below[{i}]) FILTER (WHERE day >= %(start_day)s), 0)"
-        for i in range(1, len(RESPONSE_BOUNDS) + 1)
-    )
+    below = ", ".join(f"sum(response_below[{i}])" for i in range(1, len(RESPONSE_BOUNDS) + 1))
     # Raw SQL: FILTERed sums over two periods and over the histogram's cells, array slices chosen by
     # the histogram, a positional pick from the sorted union and the same lateral population lookup
     # as _raw_sql; the ORM can express none of it. response_below[0] and [B + 1] are NULL (out of
@@ -147,13 +144,14 @@ def _rollup_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_fr
                    coalesce(sum(n) FILTER (WHERE day >= %(start_day)s), 0) AS n,
                    coalesce(sum(n) FILTER (WHERE day < %(start_day)s), 0) AS prev_n,
                    coalesce(sum(resolved) FILTER (WHERE day >= %(start_day)s), 0) AS resolved,
-                   bool_and(privileged) AS privileged,
-                   coalesce(sum(responded) FILTER (WHERE day >= %(start_day)s), 0) AS responded,
-                   ARRAY[{below}] AS below
+                   bool_and(privileged) AS privileged
             FROM s GROUP BY unit
         ), ranks AS (
-            SELECT unit, a.below || a.responded AS cumulative, (a.responded - 1) / 2 AS lo, a.responded / 2 AS hi
-            FROM a WHERE a.responded > 0
+            -- the current period's delays: how many, and how many below each bound
+            SELECT unit, ARRAY[{below}] || sum(responded) AS cumulative,
+                   (sum(responded) - 1) / 2 AS lo, sum(responded) / 2 AS hi
+            FROM s WHERE day >= %(start_day)s
+            GROUP BY unit HAVING sum(responded) > 0
         ), buckets AS (
             -- width_bucket: how many cells of the (non-decreasing) cumulative histogram are ≤ the rank
             SELECT unit, cumulative, lo, hi,
