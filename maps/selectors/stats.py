@@ -109,10 +109,10 @@ def _rollup_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_fr
     """(sql, params) over the statistics rollup giving the columns of _raw_sql, in one statement.
 
     `s`: the rows covering the previous and the current period once (_rollup_source), read from the
-    read index alone. `a`: the figures per unit, and for the current period the number of delays N
-    and the summed cumulative histogram. The median, exactly percentile_cont(0.5)'s: the middle
-    ranks lo = ⌊(N−1)/2⌋ and hi = ⌈(N−1)/2⌉ (0-based) fall in buckets j_lo ≤ j_hi of that histogram
-    (`pick`); each row of the current period gives the slice of its sorted delays inside those
+    read index alone. `a`: the figures per unit. `ranks`: for the current period, the number of
+    delays N and the summed cumulative histogram. The median, exactly percentile_cont(0.5)'s: the
+    middle ranks lo = ⌊(N−1)/2⌋ and hi = ⌈(N−1)/2⌉ (0-based) fall in buckets j_lo ≤ j_hi of that
+    histogram (`buckets`, `pick`); each row of the current period gives the slice of its sorted delays inside those
     buckets (`need`, still from the index: rows with an empty slice are not fetched), only those rows
     are fetched from the table (`fetched`), the slices of a unit are put together and the two delays
     at the ranks taken from them (`med`); the result is lo + (hi − lo) · 0.5 in float8, as
@@ -130,7 +130,7 @@ def _rollup_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_fr
     )
     name, population = _unit_lookups(level)
     below = ", ".join(f"sum(response_below[{i}])" for i in range(1, len(RESPONSE_BOUNDS) + 1))
-    # Raw SQL: FILTERed sums over two periods and over the histogram's cells, array slices chosen by
+    # Raw SQL: FILTERed sums over two periods, sums of the histogram's cells, array slices chosen by
     # the histogram, a positional pick from the sorted union and the same lateral population lookup
     # as _raw_sql; the ORM can express none of it. response_below[0] and [B + 1] are NULL (out of
     # range): the first bucket starts at 0 and the last ends at the array's length. `fetched` reads
@@ -240,10 +240,10 @@ def _rollup_source(
     for the other days.
 
     Two branches, each an equality on the leading keys of the read index (unitdaystat_read,
-    unitdaycatstat_read: [category,] monthly, day) with the columns read carried in it, so each is an
-    index-only scan touching only the period's rows; one condition with OR, or with a day range
-    minus the whole months, made PostgreSQL read every row of the category (or of the range) in the
-    heap and discard most of them."""
+    unitdaycatstat_read: [category,] monthly, day, then locality and UPZ) with the columns read
+    carried in it, so each is an index-only scan touching only the period's rows; one condition with
+    OR, or with a day range minus the whole months, made PostgreSQL read every row of the category
+    (or of the range) in the heap and discard most of them."""
     months = [month for whole, _ in parts for month in whole]
     days = [day for _, other in parts for day in other]
     # Raw SQL: a UNION ALL of two index conditions (see above); fragments are fixed strings.
