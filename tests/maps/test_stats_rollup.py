@@ -375,3 +375,28 @@ def test_the_council_brief_reads_the_rollup(client):
     assert client.get("/mapa/localidad/01/informe/", period).context["summary"]["count"] == 11
     rollups_refresh()
     assert client.get("/mapa/localidad/01/informe/", period).context["summary"]["count"] == 13
+
+
+@pytest.mark.parametrize(
+    "first, last",
+    [
+        (date(2026, 3, 1), date(2026, 3, 31)),  # one whole month
+        (date(2026, 3, 2), date(2026, 3, 30)),  # one cut month
+        (date(2025, 12, 2), date(2026, 12, 1)),  # a year, cut at both ends
+        (date(2024, 1, 15), date(2024, 3, 14)),  # February of a leap year whole
+        (date(2026, 2, 28), date(2026, 3, 1)),  # two days, two months
+        (date(2026, 3, 31), date(2026, 3, 31)),
+    ],
+)
+def test_a_period_is_read_as_whole_months_and_the_other_days_once(first, last):
+    """The rows a period reads: monthly rows for the months inside it, day rows for every other day,
+    each day of the period once."""
+    from maps.selectors.stats import _following_month, _period_parts
+
+    months, days = _period_parts(first, last)
+    covered = list(days)
+    for month in months:
+        assert first <= month and _following_month(month) - timedelta(days=1) <= last
+        covered += [month + timedelta(days=i) for i in range((_following_month(month) - month).days)]
+    assert sorted(covered) == [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    assert not any(day.replace(day=1) in months for day in days)
