@@ -106,140 +106,153 @@ def _raw_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from:
 
 
 def _rollup_sql(level: str, scope: ViewerScope, filters: MapFilters, previous_from: date) -> tuple[str, dict]:
-    """(sql, params) of the rollup's first step: the columns of _raw_sql without the median, then the
-    unit's delays counted in the current period (`responded`) and below each RESPONSE_BOUNDS (`below`)."""
-    table = _rollup_table(filters)
+    """(sql, params) over the statistics rollup giving the columns of _raw_sql, in one statement.
+
+    `s`: the rows covering the previous and the current period once (_rollup_source), read from the
+    read index alone. `a`: the figures per unit. `ranks`: for the current period, the number of
+    delays N and the summed cumulative histogram. The median, exactly percentile_cont(0.5)'s: the
+    middle ranks lo = ⌊(N−1)/2⌋ and hi = ⌈(N−1)/2⌉ (0-based) fall in buckets j_lo ≤ j_hi of that
+    histogram (`buckets`, `pick`); each row of the current period gives the slice of its sorted delays inside those
+    buckets (`need`, still from the index: rows with an empty slice are not fetched), only those rows
+    are fetched from the table (`fetched`), the slices of a unit are put together and the two delays
+    at the ranks taken from them (`med`); the result is lo + (hi − lo) · 0.5 in float8, as
+    PostgreSQL's own interpolation (float8_lerp), or lo when N is odd.
+    """
     unit = "locality_code" if level == "locality" else "upz_code"
-    rows = _rollup_rows(level, scope, filters, previous_from)
-    name, population = _unit_lookups(level)
-    below = ", ".join(
-        f"coalesce(sum(response_below[{i}]) FILTER (WHERE day >= %(start_day)s), 0)"
-        for i in range(1, len(RESPONSE_BOUNDS) + 1)
+    rows = _rollup_rows(level, scope, filters)
+    table = _rollup_table(filters)
+    source, params = _rollup_source(
+        rows,
+        table,
+        f"id, {unit}::text AS unit, day, n, resolved, responded, response_below, {rows.privileged} AS privileged",
+        _period_parts(previous_from, filters.date_from - timedelta(days=1)),
+        _period_parts(filters.date_from, filters.date_to),
     )
-    # Raw SQL: FILTERed sums over two periods (and over the histogram's cells) and the same lateral
-    # population lookup as _raw_sql, which the ORM cannot express in one statement; fragments are
-    # fixed strings (the table is one of two names), values are parameters.
+    name, population = _unit_lookups(level)
+    below = ", ".join(f"sum(response_below[{i}])" for i in range(1, len(RESPONSE_BOUNDS) + 1))
+    # Raw SQL: FILTERed sums over two periods, sums of the histogram's cells, array slices chosen by
+    # the histogram, a positional pick from the sorted union and the same lateral population lookup
+    # as _raw_sql; the ORM can express none of it. response_below[0] and [B + 1] are NULL (out of
+    # range): the first bucket starts at 0 and the last ends at the array's length. `fetched` reads
+    # the table in one pass over the primary key (joined row by row, the planner looked each id up
+    # separately). Fragments are fixed strings (the table is one of two names); values are parameters.
     sql = f"""
-        WITH a AS (
-            SELECT {unit} AS unit,
+        WITH s AS MATERIALIZED (
+            SELECT * FROM {source} src
+        ), a AS (
+            SELECT unit,
                    coalesce(sum(n) FILTER (WHERE day >= %(start_day)s), 0) AS n,
                    coalesce(sum(n) FILTER (WHERE day < %(start_day)s), 0) AS prev_n,
                    coalesce(sum(resolved) FILTER (WHERE day >= %(start_day)s), 0) AS resolved,
-                   bool_and({rows.privileged}) AS privileged,
-                   coalesce(sum(cardinality(response_secs)) FILTER (WHERE day >= %(start_day)s), 0) AS responded,
-                   ARRAY[{below}] AS below
-            FROM {table} WHERE {rows.where}
-            GROUP BY {unit}
+                   bool_and(privileged) AS privileged
+            FROM s GROUP BY unit
+        ), ranks AS (
+            -- the current period's delays: how many, and how many below each bound
+            SELECT unit, ARRAY[{below}] || sum(responded) AS cumulative,
+                   (sum(responded) - 1) / 2 AS lo, sum(responded) / 2 AS hi
+            FROM s WHERE day >= %(start_day)s
+            GROUP BY unit HAVING sum(responded) > 0
+        ), buckets AS (
+            -- width_bucket: how many cells of the (non-decreasing) cumulative histogram are ≤ the rank
+            SELECT unit, cumulative, lo, hi,
+                   width_bucket(lo, cumulative) + 1 AS j_lo, width_bucket(hi, cumulative) + 1 AS j_hi
+            FROM ranks
+        ), pick AS MATERIALIZED (
+            SELECT unit, j_lo, j_hi, lo - coalesce(cumulative[j_lo - 1], 0) + 1 AS a,
+                   hi - coalesce(cumulative[j_lo - 1], 0) + 1 AS b
+            FROM buckets
+        ), edge AS (
+            SELECT s.id, p.unit, p.a, p.b,
+                   coalesce(s.response_below[p.j_lo - 1], 0) + 1 AS first,
+                   coalesce(s.response_below[p.j_hi], s.responded) AS last
+            FROM s JOIN pick p ON p.unit = s.unit
+            WHERE s.day >= %(start_day)s
+        ), need AS MATERIALIZED (
+            SELECT * FROM edge WHERE last >= first
+        ), fetched AS MATERIALIZED (
+            SELECT t.id, t.response_secs FROM {table} t WHERE t.id = ANY(ARRAY(SELECT id FROM need))
+        ), part AS (
+            SELECT need.unit, min(need.a) AS a, min(need.b) AS b, array_agg(v) AS secs
+            FROM need JOIN fetched f ON f.id = need.id
+            CROSS JOIN LATERAL unnest(f.response_secs[need.first : need.last]) AS v
+            GROUP BY need.unit
+        ), med AS (
+            SELECT unit, CASE WHEN m.low = m.high THEN m.low ELSE m.low + (m.high - m.low) * 0.5::float8 END AS median_s
+            FROM part CROSS JOIN LATERAL (
+                SELECT min(v) AS low, max(v) AS high FROM (
+                    SELECT v FROM unnest(part.secs) AS v ORDER BY v OFFSET part.a - 1 LIMIT part.b - part.a + 1
+                ) o
+            ) m
         )
-        SELECT a.unit, {name}, a.n, a.prev_n, a.resolved, a.privileged, pop.population, a.responded, a.below
-        FROM a {population}
+        SELECT a.unit, {name}, a.n, a.prev_n, a.resolved, med.median_s, a.privileged, pop.population
+        FROM a LEFT JOIN med USING (unit) {population}
         ORDER BY a.unit
     """  # noqa: S608
-    return sql, rows.query_params(start_day=filters.date_from)
+    return sql, {**params, "start_day": filters.date_from}
 
 
 def _rollup_table(filters: MapFilters) -> str:
     return "maps_unitdaycategorystat" if filters.category else "maps_unitdaystat"
 
 
+def _following_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def _whole_months(first: date, last: date) -> list[date]:
     """First days of the calendar months lying entirely within [first, last] (inclusive dates)."""
     months = []
-    month = (
-        first.replace(day=1) if first.day == 1 else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    )
-    while True:
-        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-        if following - timedelta(days=1) > last:
-            return months
+    month = first if first.day == 1 else _following_month(first)
+    while _following_month(month) - timedelta(days=1) <= last:
         months.append(month)
-        month = following
+        month = _following_month(month)
+    return months
 
 
-def _rollup_rows(level: str, scope: ViewerScope, filters: MapFilters, previous_from: date) -> VisibleRows:
-    """Rows of the statistics rollup covering the previous and the current period exactly once: the
-    monthly row of every month wholly inside one of the two periods, day rows for the other days."""
+def _days(first: date, last: date) -> list[date]:
+    """Every date of [first, last] (none when last < first)."""
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _period_parts(first: date, last: date) -> tuple[list[date], list[date]]:
+    """(whole months, other days) of [first, last]: the first days of the calendar months inside it,
+    read as monthly rows, and the days of the months it cuts, read as day rows. Together they cover
+    every day of the period once."""
+    months = _whole_months(first, last)
+    if not months:
+        return [], _days(first, last)
+    after = _following_month(months[-1])
+    return months, _days(first, months[0] - timedelta(days=1)) + _days(after, last)
+
+
+def _rollup_rows(level: str, scope: ViewerScope, filters: MapFilters) -> VisibleRows:
+    """Rows of the statistics rollup `scope` may see under `filters`' codes (the period is chosen by
+    _rollup_source); at UPZ level, only rows with a UPZ."""
     rows = rollup_where(replace(filters, date_from=None, date_to=None), scope, points=False)
-    months = _whole_months(previous_from, filters.date_from - timedelta(days=1)) + _whole_months(
-        filters.date_from, filters.date_to
-    )
-    rows = rows.and_where(
-        "((monthly AND day = ANY(%(s_months)s)) OR (NOT monthly AND day >= %(s_first)s AND day <= %(s_last)s"
-        " AND date_trunc('month', day)::date <> ALL(%(s_months)s)))",
-        s_months=months,
-        s_first=previous_from,
-        s_last=filters.date_to,
-    )
     return rows.and_where("upz_code <> ''") if level == "upz" else rows
 
 
-def _rollup_medians(
-    level: str,
-    scope: ViewerScope,
-    filters: MapFilters,
-    previous_from: date,
-    counts: dict[str, tuple[int, list]],
-) -> dict[str, float]:
-    """Second step: {unit: median delay in seconds}, exactly percentile_cont(0.5)'s, from `counts`
-    ({unit: (responded, below)} of the first step).
+def _rollup_source(
+    rows: VisibleRows, table: str, columns: str, *parts: tuple[list[date], list[date]]
+) -> tuple[str, dict]:
+    """(SQL of a parenthesised relation, params): `columns` of the rows of `table` matching `rows` that
+    cover the periods given as _period_parts exactly once: the monthly row of each whole month, day rows
+    for the other days.
 
-    The middle ranks lo = ⌊(N−1)/2⌋ and hi = ⌈(N−1)/2⌉ (0-based) fall in buckets j_lo ≤ j_hi of the
-    summed histogram; each row gives the slice of its sorted array inside those buckets, PostgreSQL
-    sorts only those delays per unit and returns the two at the ranks; the result is PostgreSQL's own
-    interpolation, lo + (hi − lo) · 0.5 (float8_lerp), or lo when N is odd.
-    """
-    picks = []
-    for unit, (responded, below) in counts.items():
-        if not responded:
-            continue
-        n = int(responded)
-        lo, hi = (n - 1) // 2, n // 2
-        cumulative = [int(x) for x in below] + [n]  # values below bound j, j = 1..B, then all
-        j_lo = next(j for j, c in enumerate(cumulative, 1) if c > lo)
-        j_hi = next(j for j, c in enumerate(cumulative, 1) if c > hi)
-        before = cumulative[j_lo - 2] if j_lo > 1 else 0
-        picks.append((unit, j_lo, j_hi, lo - before + 1, hi - before + 1))
-    if not picks:
-        return {}
-    rows = _rollup_rows(level, scope, filters, previous_from)
-    unit = "locality_code" if level == "locality" else "upz_code"
-    # Raw SQL: array slices per row by the histogram and a positional pick from the sorted union,
-    # which the ORM cannot express. response_below[0] and [B + 1] are NULL (out of range): the first
-    # bucket starts at 0 and the last ends at the array's length.
-    # The picks are materialised so the planner hash-joins them to the rows (it otherwise chose a merge
-    # join that sorted the wide rows); each row contributes only its slice. Measured at 1M reports:
-    # half the time of percentile_cont over every delay.
-    sql = f"""
-        WITH pick AS MATERIALIZED (
-            SELECT * FROM unnest(%(p_unit)s::text[], %(p_lo)s::int[], %(p_hi)s::int[], %(p_a)s::int[], %(p_b)s::int[])
-                AS p(unit, j_lo, j_hi, a, b)
-        ), part AS (
-            SELECT p.unit, p.a, p.b, t.response_secs[
-                coalesce(t.response_below[p.j_lo - 1], 0) + 1 :
-                coalesce(t.response_below[p.j_hi], cardinality(t.response_secs))
-            ] AS secs
-            FROM {_rollup_table(filters)} t JOIN pick p ON p.unit = t.{unit}::text
-            WHERE {rows.where} AND t.day >= %(start_day)s
-        )
-        SELECT unit, (array_agg(v ORDER BY v))[min(a)], (array_agg(v ORDER BY v))[min(b)]
-        FROM part CROSS JOIN LATERAL unnest(secs) AS v
-        GROUP BY unit
-    """  # noqa: S608
-    params = rows.query_params(
-        start_day=filters.date_from,
-        p_unit=[p[0] for p in picks],
-        p_lo=[p[1] for p in picks],
-        p_hi=[p[2] for p in picks],
-        p_a=[p[3] for p in picks],
-        p_b=[p[4] for p in picks],
-    )
-    with read_connection().cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
-    medians = {}
-    for code, low, high in fetched:
-        medians[code] = low if low == high else low + (high - low) * 0.5
-    return medians
+    Two branches, each an equality on the leading keys of the read index (unitdaystat_read,
+    unitdaycatstat_read: [category,] monthly, day, then locality and UPZ) with the columns read
+    carried in it, so each is an index-only scan touching only the period's rows; one condition with
+    OR, or with a day range minus the whole months, made PostgreSQL read every row of the category
+    (or of the range) in the heap and discard most of them."""
+    months = [month for whole, _ in parts for month in whole]
+    days = [day for _, other in parts for day in other]
+    # Raw SQL: a UNION ALL of two index conditions (see above); fragments are fixed strings.
+    sql = f"""(
+        SELECT {columns} FROM {table} WHERE monthly AND day = ANY(%(s_months)s::date[]) AND {rows.where}
+        UNION ALL
+        SELECT {columns} FROM {table} WHERE NOT monthly AND day = ANY(%(s_days)s::date[]) AND {rows.where}
+    )"""  # noqa: S608
+    return sql, rows.query_params(s_months=months, s_days=days)
 
 
 def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope, from_rollup: bool = True) -> dict:
@@ -253,20 +266,13 @@ def unit_stats(*, level: str, filters: MapFilters, scope: ViewerScope, from_roll
     previous_from = filters.date_from - (filters.date_to - filters.date_from) - timedelta(days=1)
     if from_rollup and not filters.status:
         sql, params = _rollup_sql(level, scope, filters, previous_from)
-        params.update(end_year=filters.date_to.year)
-        with read_connection().cursor() as cursor:
-            cursor.execute(sql, params)
-            first = cursor.fetchall()
-        medians = _rollup_medians(
-            level, scope, filters, previous_from, {row[0]: (row[7], row[8]) for row in first}
-        )
-        fetched = [(*row[:5], medians.get(row[0]), *row[5:7]) for row in first]
     else:
         sql, params = _raw_sql(level, scope, filters, previous_from)
-        params.update(start=start, end_year=filters.date_to.year)
-        with read_connection().cursor() as cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
+        params.update(start=start)
+    params.update(end_year=filters.date_to.year)
+    with read_connection().cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
     k = public_min_count()
     units = []
     for code, name, n, prev_n, resolved, median_s, privileged, population in fetched:

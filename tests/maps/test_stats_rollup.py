@@ -41,6 +41,7 @@ def _seed():
     hurto = make_category("hurto")
     rina = make_category("rina")
     extorsion = make_category("extorsion", sensitive=True)
+    make_category("vandalismo")  # a category nobody reports under
     t0 = local_dt(2026, 3, 10, 8)
     # Locality 01, March: response times with a tie and an odd/even count per category.
     for hours, status in ((2, "resolved"), (4, "resolved"), (4, "in_progress"), (9.5, "closed_no_action")):
@@ -98,8 +99,39 @@ def _same(filters: MapFilters, *, level: str, scope: ViewerScope) -> dict:
         MapFilters(category=("extorsion", "rina"), date_from=MARCH.date_from, date_to=MARCH.date_to),
         MapFilters(locality=("02",), date_from=MARCH.date_from, date_to=MARCH.date_to),
         MapFilters(upz=("1",), category=("hurto",), date_from=MARCH.date_from, date_to=MARCH.date_to),
+        # The per-category rollup over the same edges: local midnights, whole months (monthly rows)
+        # beside cut ones (day rows), in both the period and the previous one.
+        MapFilters(category=("hurto",), date_from=date(2026, 3, 31), date_to=date(2026, 3, 31)),
+        MapFilters(category=("hurto",), date_from=date(2026, 3, 1), date_to=date(2026, 3, 1)),
+        MapFilters(category=("hurto",), date_from=date(2026, 2, 1), date_to=date(2026, 4, 30)),
+        MapFilters(category=("hurto", "rina"), date_from=date(2026, 2, 15), date_to=date(2026, 4, 10)),
+        MapFilters(category=("hurto",)),  # the last 365 days
+        # Only sensitive reports, fewer than k: withheld from the public, in full for staff of 02.
+        MapFilters(category=("extorsion",), date_from=MARCH.date_from, date_to=MARCH.date_to),
+        MapFilters(category=("vandalismo",), date_from=MARCH.date_from, date_to=MARCH.date_to),
+        MapFilters(category=("no-existe",), date_from=MARCH.date_from, date_to=MARCH.date_to),
+        MapFilters(locality=("02",), category=("hurto",), date_from=MARCH.date_from, date_to=MARCH.date_to),
     ],
-    ids=["march", "feb-apr", "last-day", "first-day", "default", "hurto", "two-categories", "loc02", "upz1"],
+    ids=[
+        "march",
+        "feb-apr",
+        "last-day",
+        "first-day",
+        "default",
+        "hurto",
+        "two-categories",
+        "loc02",
+        "upz1",
+        "hurto-last-day",
+        "hurto-first-day",
+        "hurto-feb-apr",
+        "two-categories-cut-months",
+        "hurto-default",
+        "extorsion-below-k",
+        "category-without-reports",
+        "unknown-category",
+        "loc02-hurto",
+    ],
 )
 def test_rollup_figures_equal_the_raw_aggregate(filters, level, scope):
     _seed()
@@ -125,6 +157,27 @@ def test_the_seeded_figures_are_the_expected_ones():
         scope=SCOPES["analyst"],
     )
     assert edge["units"][0]["count"] == 1 and edge["units"][0]["median_response_hours"] == 3.02
+
+
+def test_the_seeded_category_figures_are_the_expected_ones():
+    """Nor are the per-category comparisons: the cut-month period, the sensitive category below k
+    (withheld from the public, in full for staff of 02) and the categories without reports."""
+    _seed()
+    cut = MapFilters(category=("hurto", "rina"), date_from=date(2026, 2, 15), date_to=date(2026, 4, 10))
+    both = {u["code"]: u for u in _same(cut, level="locality", scope=SCOPES["analyst"])["units"]}
+    # 01: 8 hurto on 10 March, the hidden rina, 3 rina on 20 March, hurto at 28 Feb 23:59, 1 March
+    # 00:00, 31 March 23:59 and 1 April 00:00; before 15 February, the 4 of the 12th. 02: 2 hurto on
+    # 15 March, the hidden one and 3 rina without UPZ on the 10th; 2 on 12 February.
+    assert both["01"]["count"] == 16 and both["01"]["previous_count"] == 4
+    assert both["02"]["count"] == 6 and both["02"]["previous_count"] == 2
+    extorsion = MapFilters(category=("extorsion",), date_from=MARCH.date_from, date_to=MARCH.date_to)
+    public = _same(extorsion, level="upz", scope=SCOPES["anonymous"])["units"]
+    assert [(u["code"], u["count"], u["suppressed"]) for u in public] == [("2", None, True)]
+    staff = _same(extorsion, level="upz", scope=SCOPES["staff 02"])["units"]
+    assert [(u["code"], u["count"], u["median_response_hours"]) for u in staff] == [("2", 2, 30.0)]
+    for code in ("vandalismo", "no-existe"):
+        empty = MapFilters(category=(code,), date_from=MARCH.date_from, date_to=MARCH.date_to)
+        assert _same(empty, level="upz", scope=SCOPES["analyst"])["units"] == []
 
 
 def test_the_api_serves_the_rollup_in_the_same_shape():
@@ -269,7 +322,7 @@ def test_full_rebuild_command_fills_the_statistics_rollup():
 @pytest.mark.parametrize("size", [1, 2, 3, 4, 57, 200])
 def test_the_median_is_percentile_cont_to_the_last_bit(size):
     """Delays spread over many histogram buckets, with ties, values exactly on a bucket bound, a
-    negative one and some beyond the last bound: the two-step median from the rollup is the very float
+    negative one and some beyond the last bound: the median from the rollup is the very float
     percentile_cont gives over reports_report, for odd and even counts."""
     import random
 
@@ -287,28 +340,25 @@ def test_the_median_is_percentile_cont_to_the_last_bit(size):
         delay = specials[k] if k < len(specials) and size > 10 else rng.lognormvariate(10, 2)
         add_reports([NORTE], hurto, created_at=created, first_response_at=created + timedelta(seconds=delay))
     rollups_refresh(full=True)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at))"
-            " FROM reports_report"
-        )
-        raw = cursor.fetchone()[0]
-    from maps.selectors.stats import _rollup_medians, _rollup_rows
+    from maps.selectors.stats import _rollup_sql
 
-    previous_from = date(2026, 1, 1)
-    rows = _rollup_rows("locality", SCOPES["analyst"], MARCH, previous_from)
-    with connection.cursor() as cursor:
-        below = ", ".join(f"sum(response_below[{i}])" for i in range(1, len(RESPONSE_BOUNDS) + 1))
-        cursor.execute(
-            f"SELECT sum(cardinality(response_secs)), ARRAY[{below}] FROM maps_unitdaystat WHERE {rows.where}",  # noqa: S608
-            rows.query_params(),
-        )
-        responded, histogram = cursor.fetchone()
-    assert responded == size
-    medians = _rollup_medians(
-        "locality", SCOPES["analyst"], MARCH, previous_from, {"01": (responded, histogram)}
-    )
-    assert medians["01"] == raw  # equal floats, not approximately
+    # March whole (its monthly row) and from the 12th (day rows only), each against the base table.
+    for first in (date(2026, 3, 1), date(2026, 3, 12)):
+        period = MapFilters(date_from=first, date_to=date(2026, 3, 31))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), percentile_cont(0.5) WITHIN GROUP"
+                " (ORDER BY extract(epoch FROM first_response_at - created_at))"
+                " FROM reports_report WHERE created_at >= %s",
+                [period.created_range()[0]],
+            )
+            count, raw = cursor.fetchone()
+            # The rollup's statement itself (unit_stats rounds the median to hours).
+            sql, params = _rollup_sql("locality", SCOPES["analyst"], period, date(2026, 2, 1))
+            cursor.execute(sql, {**params, "end_year": 2026})
+            rows = cursor.fetchall()
+        assert [(row[0], row[2]) for row in rows] == [("01", count)]
+        assert rows[0][5] == raw  # equal floats, not approximately (None when nothing was answered)
 
 
 def test_the_council_brief_reads_the_rollup(client):
@@ -325,3 +375,28 @@ def test_the_council_brief_reads_the_rollup(client):
     assert client.get("/mapa/localidad/01/informe/", period).context["summary"]["count"] == 11
     rollups_refresh()
     assert client.get("/mapa/localidad/01/informe/", period).context["summary"]["count"] == 13
+
+
+@pytest.mark.parametrize(
+    "first, last",
+    [
+        (date(2026, 3, 1), date(2026, 3, 31)),  # one whole month
+        (date(2026, 3, 2), date(2026, 3, 30)),  # one cut month
+        (date(2025, 12, 2), date(2026, 12, 1)),  # a year, cut at both ends
+        (date(2024, 1, 15), date(2024, 3, 14)),  # February of a leap year whole
+        (date(2026, 2, 28), date(2026, 3, 1)),  # two days, two months
+        (date(2026, 3, 31), date(2026, 3, 31)),
+    ],
+)
+def test_a_period_is_read_as_whole_months_and_the_other_days_once(first, last):
+    """The rows a period reads: monthly rows for the months inside it, day rows for every other day,
+    each day of the period once."""
+    from maps.selectors.stats import _following_month, _period_parts
+
+    months, days = _period_parts(first, last)
+    covered = list(days)
+    for month in months:
+        assert first <= month and _following_month(month) - timedelta(days=1) <= last
+        covered += [month + timedelta(days=i) for i in range((_following_month(month) - month).days)]
+    assert sorted(covered) == [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    assert not any(day.replace(day=1) in months for day in days)
