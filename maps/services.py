@@ -1,8 +1,9 @@
 """Writes of the maps app: keeping the report rollups up to date.
 
-Rollups: maps_reportcell (reports per public-grid node and day, for heatmaps, hot spots and trends)
-and the statistics rollup maps_unitdaystat / maps_unitdaycategorystat (reports, resolved and
-first-response delays per day and UPZ, for maps.selectors.stats). All three are rebuilt for the same
+Rollups: maps_reportcell (reports per public-grid node and day, for heatmaps, hot spots and trends),
+maps_reportblock (the same per 500 m block and month, built from maps_reportcell, for square cells
+of 500 m multiples) and the statistics rollup maps_unitdaystat / maps_unitdaycategorystat (reports, resolved and
+first-response delays per day and UPZ, for maps.selectors.stats). All four are rebuilt for the same
 days in the same transaction, so they never disagree with each other.
 
 Map reads never write, and no request refreshes the rollup. Report writes call
@@ -23,7 +24,7 @@ from geo.jobs import defer_once
 from reports.visibility import NOT_PUBLIC_STATUSES, PUBLIC_REPORT_SQL, aggregate_point_sql, public_grid_metres
 
 from .filters import MapFilters
-from .models import RESPONSE_BOUNDS, RollupState
+from .models import BLOCK_NODES, RESPONSE_BOUNDS, RollupState
 
 NOT_PUBLIC = list(NOT_PUBLIC_STATUSES)
 
@@ -137,6 +138,75 @@ def _stats_months_rebuild(cursor, months: list) -> None:
         cursor.execute(_STATS_MONTHS_SQL.format(table=table, keys=keys, below=_MONTH_BELOW), params)
 
 
+# Raw SQL: the coarse rollup maps_reportblock from the fine one in one grouped pass (GROUPING SETS,
+# which the ORM cannot express): day rows for all categories together, month rows per category and
+# for all categories together. A block is BLOCK_NODES × BLOCK_NODES nodes; nodes are positive (Bogotá
+# is at x ≈ 4.9e6, y ≈ 2.0e6 m in EPSG:9377, maps.selectors.grid), so integer division is the floor.
+# {where} bounds the days read (all of them, or the months being rebuilt); {sets} picks the rows and
+# {day}, {category} say what each set gives: day, monthly and category_id (_BLOCK_SETS).
+_BLOCKS_SQL = """
+INSERT INTO maps_reportblock
+    (block_x, block_y, day, monthly, locality_code, upz_code, category_id, sensitive, public, n)
+SELECT block_x, block_y, {day}, locality_code, upz_code, {category}, sensitive, public, sum(n)::int
+FROM (
+    SELECT cell_x / %(nodes)s AS block_x, cell_y / %(nodes)s AS block_y, day,
+           date_trunc('month', day)::date AS month, locality_code, upz_code, category_id, sensitive,
+           public, n
+    FROM maps_reportcell WHERE {where}
+) c
+GROUP BY GROUPING SETS ({sets})
+"""
+_BLOCK_KEYS = "block_x, block_y, locality_code, upz_code, sensitive, public"
+_BLOCK_DAY_SET = f"(day, {_BLOCK_KEYS})"
+_BLOCK_MONTH_SETS = f"(month, category_id, {_BLOCK_KEYS}), (month, {_BLOCK_KEYS})"
+_BLOCK_SETS = {
+    "all": {
+        "sets": f"{_BLOCK_DAY_SET}, {_BLOCK_MONTH_SETS}",
+        "day": "coalesce(day, month), GROUPING(day) = 1",
+        "category": "category_id",
+    },
+    "days": {"sets": _BLOCK_DAY_SET, "day": "day, false", "category": "NULL"},
+    "months": {"sets": _BLOCK_MONTH_SETS, "day": "month, true", "category": "category_id"},
+}
+
+
+def _blocks_rebuild(cursor, days: list | None) -> None:
+    """Replace the block rows of `days` and of their months (all of them when None) from maps_reportcell."""
+    params = {"nodes": BLOCK_NODES}
+    if days is None:
+        cursor.execute("TRUNCATE maps_reportblock")
+        cursor.execute(_BLOCKS_SQL.format(where="true", **_BLOCK_SETS["all"]), params)
+        return
+    if not days:
+        return
+    months = sorted({d.replace(day=1) for d in days})
+    params.update(
+        days=days,
+        months=months,
+        first=months[0],
+        after=(months[-1] + timedelta(days=31)).replace(day=1),
+    )
+    cursor.execute("DELETE FROM maps_reportblock WHERE NOT monthly AND day = ANY(%(days)s)", params)
+    cursor.execute(_BLOCKS_SQL.format(where="day = ANY(%(days)s)", **_BLOCK_SETS["days"]), params)
+    # A month row depends on every day of its month: those months are summed again from the fine
+    # rows, read through the day index ([first month's 1st, the 1st after the last month)).
+    cursor.execute("DELETE FROM maps_reportblock WHERE monthly AND day = ANY(%(months)s)", params)
+    cursor.execute(
+        _BLOCKS_SQL.format(
+            where="day >= %(first)s AND day < %(after)s AND date_trunc('month', day)::date = ANY(%(months)s)",
+            **_BLOCK_SETS["months"],
+        ),
+        params,
+    )
+
+
+def rollup_blocks_rebuild() -> None:
+    """Rebuild the coarse rollup maps_reportblock from maps_reportcell as it stands (migration maps 0005)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        _blocks_rebuild(cursor, None)
+
+
 # Incremental pass: only the local days touched, bounded by the created_at index.
 _DAYS_WHERE = "r.created_at >= %(start)s AND r.created_at < %(end)s AND (r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"
 
@@ -149,13 +219,15 @@ class RefreshResult:
     watermark: datetime | None
 
 
-def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
-    """Bring maps_reportcell and the statistics rollup up to date with reports_report.
+def rollups_refresh(*, full: bool = False, stats: bool = True, blocks: bool = True) -> RefreshResult:
+    """Bring maps_reportcell, its coarse companion maps_reportblock and the statistics rollup up to
+        date with reports_report.
 
-    Incremental (default): recompute only the local days (America/Bogota) of reports updated since
-    the last refresh (Report.updated_at > watermark). `full=True` rebuilds everything (needed after
-    hard deletes, which leave no updated_at behind). Serialised with an advisory lock. stats=False
-    leaves the statistics rollup alone (only migration 0002, which runs before its tables exist).
+        Incremental (default): recompute only the local days (America/Bogota) of reports updated since
+        the last refresh (Report.updated_at > watermark). `full=True` rebuilds everything (needed after
+        hard deletes, which leave no updated_at behind). Serialised with an advisory lock. stats=False
+        leaves the statistics rollup alone and blocks=False the block rollup (only the migrations that
+    run before their tables exist: 0002, 0003).
     """
     tz = settings.TIME_ZONE
     with transaction.atomic(), connection.cursor() as cursor:
@@ -170,6 +242,8 @@ def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
                 {"tz": tz, "cell": public_grid_metres(), "not_public": NOT_PUBLIC},
             )
             rows, days = cursor.rowcount, -1
+            if blocks:
+                _blocks_rebuild(cursor, None)
             if stats:
                 cursor.execute(f"TRUNCATE {', '.join(STATS_TABLES)}")
                 cursor.execute(_STATS_INSERT_SQL.format(where="true"), {"tz": tz, "not_public": NOT_PUBLIC})
@@ -212,6 +286,8 @@ def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
                 cursor.execute("DELETE FROM maps_reportcell WHERE day = ANY(%(days)s)", params)
                 cursor.execute(_INSERT_SQL.format(where=_DAYS_WHERE), params)
                 rows = cursor.rowcount
+                if blocks:
+                    _blocks_rebuild(cursor, changed)
                 if stats:
                     for table in STATS_TABLES:
                         cursor.execute(
@@ -229,6 +305,8 @@ def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
     if full:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE maps_reportcell")
+            if blocks:
+                cursor.execute("ANALYZE maps_reportblock")
             if stats:
                 for table in STATS_TABLES:
                     cursor.execute(f"ANALYZE {table}")
