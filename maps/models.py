@@ -87,6 +87,7 @@ class ReportBlock(models.Model):
         db_constraint=False,
         related_name="+",
         null=True,
+        db_index=False,  # reportblock_month_category serves the category reads
         help_text=_("Empty: every category together."),
     )
     sensitive = models.BooleanField()
@@ -96,9 +97,20 @@ class ReportBlock(models.Model):
     class Meta:
         verbose_name = _("bloque agregado de reportes")
         verbose_name_plural = _("bloques agregados de reportes")
+        # Partial indexes, so a period's month rows of all categories (the common read) are found
+        # among the far more numerous day and per-category rows without a scan of the table.
         indexes = [
             models.Index(fields=["monthly", "day"], name="reportblock_monthly_day"),
-            models.Index(fields=["category", "monthly", "day"], name="reportblock_category_day"),
+            models.Index(
+                fields=["day"],
+                name="reportblock_month_all",
+                condition=models.Q(monthly=True, category__isnull=True),
+            ),
+            models.Index(
+                fields=["category", "day"],
+                name="reportblock_month_category",
+                condition=models.Q(monthly=True),
+            ),
         ]
 
     def __str__(self):

@@ -205,6 +205,7 @@ def rollup_blocks_rebuild() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         _blocks_rebuild(cursor, None)
+        cursor.execute("ANALYZE maps_reportblock")
 
 
 # Incremental pass: only the local days touched, bounded by the created_at index.
