@@ -103,6 +103,8 @@ _XY_SQUARE_KEYS = """
     SELECT x / %(s_int)s AS a, y / %(s_int)s AS b, n, privileged
     FROM visible
 """
+# Raw SQL, as _CELLS: a UNION ALL of the block and node rows of the period, from fixed fragments
+# (the where/privileged of reports.visibility's VisibleRows; values are parameters).
 _BLOCK_ROWS = "SELECT block_x * %(block_m)s AS x, block_y * %(block_m)s AS y, n, {privileged} AS privileged FROM maps_reportblock WHERE {where}"
 _NODE_ROWS = "SELECT cell_x * %(g)s AS x, cell_y * %(g)s AS y, n, {privileged} AS privileged FROM maps_reportcell WHERE {where}"
 _COARSE_CELLS = """
