@@ -14,6 +14,10 @@ the cases of bench/maps.py run (imported, not copied), each against raw SQL doin
 
 - heatmaps: citywide 500 m heatmap over a year, from the rollup, against the raw aggregate over
   the base table and raw SQL over the same rollup; the same for the densest locality;
+- blocks: the square heatmaps read from the block rollup (maps_reportblock) against the same output
+  from the node rollup (maps_reportcell, fine=True: the path before the block rollup), text compared
+  in full, and against the raw aggregate over the base table: citywide (analyst, public), one
+  category (public), densest locality, whole months only, and the hot spots' 500 m input;
 - hotspots: 500 m hexagons, heat points and the hot spots' input (counts per 500 m square);
 - stats: statistics by UPZ, last year against the year before (as /api/maps/stats/ computes them
   today; `--only stats` re-runs this column alone after the stats rollup lands);
@@ -36,12 +40,14 @@ import re
 import shutil
 import sys
 import time
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, ensure_boundaries, machine, setup_django  # noqa: E402
+from _common import ROOT, ensure_boundaries, machine, setup_django, timed  # noqa: E402
 
 setup_django()
 
@@ -59,7 +65,7 @@ def _bench_maps():
 
 bm = _bench_maps()
 
-GROUPS = ("heatmaps", "hotspots", "stats", "tiles", "exports")
+GROUPS = ("heatmaps", "blocks", "hotspots", "stats", "tiles", "exports")
 RESULTS = ROOT / ".local" / "bench" / "growth.json"
 SEED_BASE = 7000  # chunk i is seeded with SEED_BASE + (reports already stored) // chunk + i
 
@@ -219,6 +225,7 @@ def refresh_and_analyze() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE reports_report")
         cursor.execute("ANALYZE maps_reportcell")
+        cursor.execute("ANALYZE maps_reportblock")
     return {
         "refresh_full_s": full_s,
         "refresh_incremental_s": incremental_s,
@@ -227,19 +234,155 @@ def refresh_and_analyze() -> dict:
 
 
 def storage() -> dict:
-    """Bytes on disk of the reports table (heap, its indexes, TOAST) and of the rollup."""
-    heap, indexes, total, rollup, rollup_rows = sql_one(
+    """Bytes on disk of the reports table (heap, its indexes, TOAST) and of the rollups; rows of the
+    rollups and of the coarser grains that were weighed for the block rollup (docs/scaling.md)."""
+    heap, indexes, total, rollup, rollup_rows, blocks, block_rows = sql_one(
         "SELECT pg_relation_size('reports_report'), pg_indexes_size('reports_report'), "
         "pg_total_relation_size('reports_report'), pg_total_relation_size('maps_reportcell'), "
-        "(SELECT count(*) FROM maps_reportcell)"
+        "(SELECT count(*) FROM maps_reportcell), pg_total_relation_size('maps_reportblock'), "
+        "(SELECT count(*) FROM maps_reportblock)"
     )
-    return {
+    figures = {
         "reports_heap": heap,
         "reports_indexes": indexes,
         "reports_total": total,
         "rollup_total": rollup,
         "rollup_rows": rollup_rows,
+        "blocks_total": blocks,
+        "blocks_rows": block_rows,
     }
+    figures.update(grain_rows())
+    return figures
+
+
+# Rows each candidate grain of a coarse cell rollup would hold, counted over maps_reportcell (every
+# key but the grain's kept: locality, UPZ, sensitivity, visibility, and the category where named).
+GRAINS = {
+    "node × month × category": "cell_x, cell_y, date_trunc('month', day), category_id",
+    "node × month": "cell_x, cell_y, date_trunc('month', day)",
+    "500 m × day": "cell_x / 5, cell_y / 5, day",
+    "500 m × day × category": "cell_x / 5, cell_y / 5, day, category_id",
+    "500 m × ISO week × category": "cell_x / 5, cell_y / 5, date_trunc('week', day), category_id",
+    "500 m × month × category": "cell_x / 5, cell_y / 5, date_trunc('month', day), category_id",
+    "500 m × month": "cell_x / 5, cell_y / 5, date_trunc('month', day)",
+    "1 km × month × category": "cell_x / 10, cell_y / 10, date_trunc('month', day), category_id",
+}
+
+
+def grain_rows() -> dict:
+    """{"grain <name>": rows} for GRAINS (block side in nodes of the default 100 m grid)."""
+    figures = {}
+    for name, keys in GRAINS.items():
+        figures[f"grain {name}"] = sql_one(
+            f"SELECT count(*) FROM (SELECT 1 FROM maps_reportcell GROUP BY {keys}, "  # noqa: S608 (fixed)
+            "locality_code, upz_code, sensitive, public) g"
+        )[0]
+    return figures
+
+
+def bench_blocks(repeat: int) -> None:
+    """Square heatmaps from the block rollup against the node rollup and the base table (see the
+    module docstring); any difference goes to bm.DIFFS."""
+    from django.utils import timezone
+
+    from maps.filters import MapFilters
+    from maps.selectors.grid import cell_query, shown_cells
+    from maps.selectors.heatmap import heatmap_cells_json
+
+    today = timezone.localdate()
+    year = MapFilters(date_from=today - timedelta(days=364), date_to=today)
+    start, end = year.created_range()
+    densest, top_category = sql_one(
+        "SELECT (SELECT l.code FROM reports_report r JOIN localities_locality l ON l.id = r.locality_id "
+        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1), (SELECT c.code FROM reports_report r JOIN "
+        "reports_category c ON c.id = r.category_id WHERE NOT c.sensitive GROUP BY 1 ORDER BY count(*) DESC LIMIT 1)"
+    )
+    # The months wholly inside the year: month rows only, no day cut at either end.
+    months = MapFilters(
+        date_from=(year.date_from.replace(day=1) + timedelta(days=32)).replace(day=1),
+        date_to=today.replace(day=1) - timedelta(days=1),
+    )
+    analyst, public = bm.rules()
+    loc_join = "JOIN localities_locality l ON l.id = r.locality_id"
+    cases = [
+        ("citywide, 1 year, 500 m, analyst", analyst, year, "", ""),
+        ("citywide, 1 year, 500 m, public", public, year, "", ""),
+        (
+            f"one category ({top_category}), 1 year, 500 m, public",
+            public,
+            replace(year, category=(top_category,)),
+            "",
+            "AND c.code = %(cat)s",
+        ),
+        (
+            f"locality {densest}, 1 year, 500 m, analyst",
+            analyst,
+            replace(year, locality=(densest,)),
+            loc_join,
+            "AND l.code = %(loc)s",
+        ),
+        ("citywide, whole months, 1,000 m, public", public, months, "", ""),
+    ]
+    for label, rule, filters, join, where in cases:
+        size = 1000 if "1,000 m" in label else 500
+        blocks_s, body = timed(
+            lambda f=filters, rule=rule, size=size: heatmap_cells_json(
+                filters=f, scope=rule.scope, cell=size, shape="square"
+            ),
+            repeat=repeat,
+        )
+        nodes_s, fine = timed(
+            lambda f=filters, rule=rule, size=size: heatmap_cells_json(
+                filters=f, scope=rule.scope, cell=size, shape="square", fine=True
+            ),
+            repeat=repeat,
+        )
+        f_start, f_end = filters.created_range()
+        params = {
+            "s": size,
+            "g": bm.grid_metres(),
+            "half": bm.grid_metres() / 2,
+            "start": f_start,
+            "end": f_end,
+            "loc": densest,
+            "cat": top_category,
+            "k": rule.min_count,
+        }
+        raw_s, raw = timed(
+            lambda params=params, rule=rule, join=join, where=where: sql_one(
+                bm.RAW_HEATMAP.format(point=rule.point, rule=rule.fine_where, join=join, where=where), params
+            ),
+            repeat=repeat,
+        )
+        mine = bm.heatmap_by_cell(json.loads(body))
+        same_fine = body == fine
+        if not same_fine:
+            bm.DIFFS.append(f"blocks: {label}: block rollup ≠ node rollup")
+        same_raw = bm.differ(
+            f"blocks: {label} vs base table",
+            bm.compare_keyed(mine, bm.heatmap_by_cell(json.loads(raw[0])), bm.same_cell),
+        )
+        name = f"blocks: heatmap {label}"
+        bm.record(
+            name, blocks_s, raw_s, "flat", f"{len(mine)} cells; = node rollup: {same_fine}; = raw: {same_raw}"
+        )
+        bm.record("  same, node rollup (before)", blocks_s, nodes_s, "", "")
+    # The hot spots' input (counts per 500 m square, k applied), public, from both rollups.
+    query = cell_query(year, public.scope, "square", 500.0)
+    blocks_s, (a, b, n) = timed(shown_cells, query, repeat=repeat)
+    nodes_s, (fa, fb, fn) = timed(
+        shown_cells, cell_query(year, public.scope, "square", 500.0, fine=True), repeat=repeat
+    )
+    same = bool((a == fa).all() and (b == fb).all() and (n == fn).all()) if len(a) == len(fa) else False
+    if not same:
+        bm.DIFFS.append("blocks: hot-spot input: block rollup ≠ node rollup")
+    bm.record(
+        "blocks: hot-spot input (500 m squares), public",
+        blocks_s,
+        nodes_s,
+        "flat",
+        f"{len(a)} cells; = node rollup: {same}",
+    )
 
 
 def case_key(name: str) -> str:
@@ -259,6 +402,7 @@ def run_cases(groups: tuple[str, ...], repeat: int, export_days: tuple[int, ...]
     )
     steps = {
         "heatmaps": lambda: bm.bench_heatmaps(repeat),
+        "blocks": lambda: bench_blocks(repeat),
         "hotspots": lambda: bm.bench_rollup_outputs(repeat),
         "stats": lambda: bm.bench_stats(repeat),
         "tiles": lambda: bm.bench_tiles_and_page(repeat, args, one_by_one=False),
@@ -360,14 +504,16 @@ def print_tables(results: dict) -> None:
         sizes,
         [
             (k, [results[s].get("storage", {}).get(k) for s in sizes])
-            for k in ("reports_heap", "reports_indexes", "reports_total", "rollup_total")
+            for k in ("reports_heap", "reports_indexes", "reports_total", "rollup_total", "blocks_total")
         ],
         "MB",
     )
     print_metric(
         "Filas del rollup (nodo de la malla × día × categoría…)",
         sizes,
-        [("maps_reportcell rows", [results[s].get("storage", {}).get("rollup_rows") for s in sizes])],
+        [("maps_reportcell rows", [results[s].get("storage", {}).get("rollup_rows") for s in sizes])]
+        + [("maps_reportblock rows", [results[s].get("storage", {}).get("blocks_rows") for s in sizes])]
+        + [(f"  {g}", [results[s].get("storage", {}).get(f"grain {g}") for s in sizes]) for g in GRAINS],
         "n",
     )
     print_metric(
@@ -397,6 +543,7 @@ def drop() -> None:
     rollups_refresh(full=True)
     connection.cursor().execute("VACUUM FULL reports_report")
     connection.cursor().execute("VACUUM FULL maps_reportcell")
+    connection.cursor().execute("VACUUM FULL maps_reportblock")
     print(f"Borrados {removed:,} reportes de demostración en {time.perf_counter() - t:.0f} s; {disk_free()}")
 
 

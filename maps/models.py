@@ -7,6 +7,10 @@ of transforming every report point. It is kept up to date by `maps.services` (af
 and manage.py refresh_rollups; incremental by the days touched). Changing PUBLIC_GRID_METRES needs
 `refresh_rollups --full`.
 
+`ReportBlock` is the coarse companion of `ReportCell`: 500 m blocks per month (and per day for all
+categories together), so square heatmaps and hot spots of 500 m multiples read a number of rows
+that grows with the city's area and the months asked for rather than with the reports.
+
 `UnitDayStat` and `UnitDayCategoryStat` are the statistics rollup (maps.selectors.stats): reports per
 local day, locality, UPZ and visibility (all categories together, and per category), with the
 resolved count and the first-response delay of every answered report (seconds, sorted), so the median
@@ -51,6 +55,67 @@ class ReportCell(models.Model):
 
     def __str__(self):
         return f"{self.cell_x},{self.cell_y} {self.day}: {self.n}"
+
+
+# Side of a block of the coarse cell rollup, in public-grid nodes: 5 × 100 m = 500 m by default.
+BLOCK_NODES = 5
+
+
+class ReportBlock(models.Model):
+    """Reports in one block of BLOCK_NODES × BLOCK_NODES public-grid nodes (EPSG:9377) on one local day
+    or in one month, for one locality/UPZ/visibility, and one category or all of them.
+
+    The coarse rollup beside ReportCell (maps.selectors.grid): block (i, j) holds the nodes with
+    cell_x // BLOCK_NODES = i, so a square output cell whose side is a multiple of the block's is a
+    union of whole blocks and its count is a sum of block rows. Monthly rows (first day of the
+    month) exist per category and for all categories together (category NULL); day rows only for all
+    categories together (per category they would hold about one row per report, as ReportCell does).
+    A period reads month rows for the whole months inside it and day rows (ReportCell's when a
+    category is asked for) for the days it cuts. Rebuilt from ReportCell in the same transaction.
+    """
+
+    block_x = models.IntegerField()
+    block_y = models.IntegerField()
+    day = models.DateField(
+        help_text=_("Local day of receipt; for a monthly row, the first day of its month.")
+    )
+    monthly = models.BooleanField()
+    locality_code = models.CharField(max_length=2)
+    upz_code = models.CharField(max_length=8, blank=True)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        null=True,
+        db_index=False,  # reportblock_month_category serves the category reads
+        help_text=_("Empty: every category together."),
+    )
+    sensitive = models.BooleanField()
+    public = models.BooleanField(help_text=_("Counted in public outputs (not hidden/rejected/duplicate)."))
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("bloque agregado de reportes")
+        verbose_name_plural = _("bloques agregados de reportes")
+        # Partial indexes, so a period's month rows of all categories (the common read) are found
+        # among the far more numerous day and per-category rows without a scan of the table.
+        indexes = [
+            models.Index(fields=["monthly", "day"], name="reportblock_monthly_day"),
+            models.Index(
+                fields=["day"],
+                name="reportblock_month_all",
+                condition=models.Q(monthly=True, category__isnull=True),
+            ),
+            models.Index(
+                fields=["category", "day"],
+                name="reportblock_month_category",
+                condition=models.Q(monthly=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.block_x},{self.block_y} {self.day}{' (mes)' if self.monthly else ''}: {self.n}"
 
 
 # Bucket bounds (seconds) of the response-time histogram: 1 minute × √2^i, i = 0..31 (1 min to

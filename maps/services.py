@@ -1,8 +1,9 @@
 """Writes of the maps app: keeping the report rollups up to date.
 
-Rollups: maps_reportcell (reports per public-grid node and day, for heatmaps, hot spots and trends)
-and the statistics rollup maps_unitdaystat / maps_unitdaycategorystat (reports, resolved and
-first-response delays per day and UPZ, for maps.selectors.stats). All three are rebuilt for the same
+Rollups: maps_reportcell (reports per public-grid node and day, for heatmaps, hot spots and trends),
+maps_reportblock (the same per 500 m block and month, built from maps_reportcell, for square cells
+of 500 m multiples) and the statistics rollup maps_unitdaystat / maps_unitdaycategorystat (reports, resolved and
+first-response delays per day and UPZ, for maps.selectors.stats). All four are rebuilt for the same
 days in the same transaction, so they never disagree with each other.
 
 Map reads never write, and no request refreshes the rollup. Report writes call
@@ -23,7 +24,7 @@ from geo.jobs import defer_once
 from reports.visibility import NOT_PUBLIC_STATUSES, PUBLIC_REPORT_SQL, aggregate_point_sql, public_grid_metres
 
 from .filters import MapFilters
-from .models import RESPONSE_BOUNDS, RollupState
+from .models import BLOCK_NODES, RESPONSE_BOUNDS, RollupState
 
 NOT_PUBLIC = list(NOT_PUBLIC_STATUSES)
 
@@ -137,6 +138,119 @@ def _stats_months_rebuild(cursor, months: list) -> None:
         cursor.execute(_STATS_MONTHS_SQL.format(table=table, keys=keys, below=_MONTH_BELOW), params)
 
 
+# Raw SQL: the coarse rollup maps_reportblock from the fine one in one grouped pass (GROUPING SETS,
+# which the ORM cannot express): day rows for all categories together, month rows per category and
+# for all categories together. A block is BLOCK_NODES × BLOCK_NODES nodes; nodes are positive (Bogotá
+# is at x ≈ 4.9e6, y ≈ 2.0e6 m in EPSG:9377, maps.selectors.grid), so integer division is the floor.
+# {where} bounds the days read (all of them, or the days being refreshed); {sets} picks the rows and
+# {day}, {category} say what each set gives: day, monthly and category_id (_BLOCK_SETS).
+_BLOCKS_SQL = """
+INSERT INTO maps_reportblock
+    (block_x, block_y, day, monthly, locality_code, upz_code, category_id, sensitive, public, n)
+SELECT block_x, block_y, {day}, locality_code, upz_code, {category}, sensitive, public, sum(n)::int
+FROM (
+    SELECT cell_x / %(nodes)s AS block_x, cell_y / %(nodes)s AS block_y, day,
+           date_trunc('month', day)::date AS month, locality_code, upz_code, category_id, sensitive,
+           public, n
+    FROM maps_reportcell WHERE {where}
+) c
+GROUP BY GROUPING SETS ({sets})
+"""
+_BLOCK_KEYS = "block_x, block_y, locality_code, upz_code, sensitive, public"
+_BLOCK_DAY_SET = f"(day, {_BLOCK_KEYS})"
+_BLOCK_MONTH_SETS = f"(month, category_id, {_BLOCK_KEYS}), (month, {_BLOCK_KEYS})"
+_BLOCK_SETS = {
+    "all": {
+        "sets": f"{_BLOCK_DAY_SET}, {_BLOCK_MONTH_SETS}",
+        "day": "coalesce(day, month), GROUPING(day) = 1",
+        "category": "category_id",
+    },
+    "days": {"sets": _BLOCK_DAY_SET, "day": "day, false", "category": "NULL"},
+}
+
+
+def _blocks_rebuild(cursor) -> None:
+    """Rebuild every block row (maps_reportblock) from maps_reportcell."""
+    cursor.execute("TRUNCATE maps_reportblock")
+    cursor.execute(_BLOCKS_SQL.format(where="true", **_BLOCK_SETS["all"]), {"nodes": BLOCK_NODES})
+
+
+# Raw SQL: the node rows of the days being refreshed, as block keys, counted negatively before they
+# are replaced and positively after (INSERT … SELECT into a temporary table, dropped at commit).
+_BLOCK_DELTA_TABLE = """
+CREATE TEMP TABLE IF NOT EXISTS maps_block_delta (
+    block_x int, block_y int, month date, locality_code varchar(2), upz_code varchar(8),
+    category_id bigint, sensitive bool, public bool, n int
+) ON COMMIT DROP
+"""
+_BLOCK_DELTA_SQL = """
+INSERT INTO maps_block_delta
+SELECT cell_x / %(nodes)s, cell_y / %(nodes)s, date_trunc('month', day)::date, locality_code, upz_code,
+       category_id, sensitive, public, {sign}n
+FROM maps_reportcell WHERE day = ANY(%(days)s)
+"""
+# Raw SQL: the block-months whose counts changed (the delta summed, zeros dropped: a refresh
+# recomputes whole days, but few of their keys change) lose their month rows, which come back summed
+# with the change, per category and for all categories together; a writable CTE (DELETE … RETURNING
+# feeding the INSERT), which the ORM lacks.
+_BLOCK_MONTHS_APPLY = """
+WITH d AS (
+    SELECT block_x, block_y, month, locality_code, upz_code, category_id, sensitive, public, sum(n) AS n
+    FROM maps_block_delta
+    GROUP BY block_x, block_y, month, locality_code, upz_code, category_id, sensitive, public
+    HAVING sum(n) <> 0
+), gone AS (
+    DELETE FROM maps_reportblock b
+    USING (SELECT DISTINCT block_x, block_y, month FROM d) k
+    WHERE b.monthly AND b.day = k.month AND b.block_x = k.block_x AND b.block_y = k.block_y
+    RETURNING b.block_x, b.block_y, b.day AS month, b.locality_code, b.upz_code, b.category_id, b.sensitive,
+              b.public, b.n
+), parts AS (
+    SELECT * FROM gone
+    UNION ALL
+    SELECT * FROM d
+    UNION ALL
+    SELECT block_x, block_y, month, locality_code, upz_code, NULL, sensitive, public, n FROM d
+)
+INSERT INTO maps_reportblock
+    (block_x, block_y, day, monthly, locality_code, upz_code, category_id, sensitive, public, n)
+SELECT block_x, block_y, month, true, locality_code, upz_code, category_id, sensitive, public, sum(n)::int
+FROM parts
+GROUP BY block_x, block_y, month, locality_code, upz_code, category_id, sensitive, public
+HAVING sum(n) <> 0
+"""
+
+
+def _blocks_before_days(cursor, days: list) -> None:
+    """Count the node rows of `days` out of the block delta, before maps_reportcell replaces them."""
+    cursor.execute(_BLOCK_DELTA_TABLE)
+    cursor.execute("TRUNCATE maps_block_delta")
+    cursor.execute(_BLOCK_DELTA_SQL.format(sign="-"), {"nodes": BLOCK_NODES, "days": days})
+
+
+def _blocks_after_days(cursor, days: list) -> None:
+    """Bring the block rows of `days` and of their months up to date, after maps_reportcell has
+    replaced the node rows of `days` (and _blocks_before_days counted the old ones out).
+
+    Day rows are rebuilt from the node rows of those days; month rows get the difference between the
+    days' new and old node rows, only where it is not zero (a month row is the sum of every day of its
+    month, so re-summing it from the node rows would read the whole month: ~800,000 rows at 10M).
+    """
+    params = {"nodes": BLOCK_NODES, "days": days}
+    cursor.execute("DELETE FROM maps_reportblock WHERE NOT monthly AND day = ANY(%(days)s)", params)
+    cursor.execute(_BLOCKS_SQL.format(where="day = ANY(%(days)s)", **_BLOCK_SETS["days"]), params)
+    cursor.execute(_BLOCK_DELTA_SQL.format(sign=""), params)
+    cursor.execute(_BLOCK_MONTHS_APPLY, params)
+
+
+def rollup_blocks_rebuild() -> None:
+    """Rebuild the coarse rollup maps_reportblock from maps_reportcell as it stands (migration maps 0005)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        _blocks_rebuild(cursor)
+        cursor.execute("ANALYZE maps_reportblock")
+
+
 # Incremental pass: only the local days touched, bounded by the created_at index.
 _DAYS_WHERE = "r.created_at >= %(start)s AND r.created_at < %(end)s AND (r.created_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"
 
@@ -149,13 +263,15 @@ class RefreshResult:
     watermark: datetime | None
 
 
-def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
-    """Bring maps_reportcell and the statistics rollup up to date with reports_report.
+def rollups_refresh(*, full: bool = False, stats: bool = True, blocks: bool = True) -> RefreshResult:
+    """Bring maps_reportcell, its coarse companion maps_reportblock and the statistics rollup up to
+        date with reports_report.
 
-    Incremental (default): recompute only the local days (America/Bogota) of reports updated since
-    the last refresh (Report.updated_at > watermark). `full=True` rebuilds everything (needed after
-    hard deletes, which leave no updated_at behind). Serialised with an advisory lock. stats=False
-    leaves the statistics rollup alone (only migration 0002, which runs before its tables exist).
+        Incremental (default): recompute only the local days (America/Bogota) of reports updated since
+        the last refresh (Report.updated_at > watermark). `full=True` rebuilds everything (needed after
+        hard deletes, which leave no updated_at behind). Serialised with an advisory lock. stats=False
+        leaves the statistics rollup alone and blocks=False the block rollup (only the migrations that
+    run before their tables exist: 0002, 0003).
     """
     tz = settings.TIME_ZONE
     with transaction.atomic(), connection.cursor() as cursor:
@@ -170,6 +286,8 @@ def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
                 {"tz": tz, "cell": public_grid_metres(), "not_public": NOT_PUBLIC},
             )
             rows, days = cursor.rowcount, -1
+            if blocks:
+                _blocks_rebuild(cursor)
             if stats:
                 cursor.execute(f"TRUNCATE {', '.join(STATS_TABLES)}")
                 cursor.execute(_STATS_INSERT_SQL.format(where="true"), {"tz": tz, "not_public": NOT_PUBLIC})
@@ -209,9 +327,13 @@ def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
                     "end": end,
                     "not_public": NOT_PUBLIC,
                 }
+                if blocks:
+                    _blocks_before_days(cursor, changed)
                 cursor.execute("DELETE FROM maps_reportcell WHERE day = ANY(%(days)s)", params)
                 cursor.execute(_INSERT_SQL.format(where=_DAYS_WHERE), params)
                 rows = cursor.rowcount
+                if blocks:
+                    _blocks_after_days(cursor, changed)
                 if stats:
                     for table in STATS_TABLES:
                         cursor.execute(
@@ -229,6 +351,8 @@ def rollups_refresh(*, full: bool = False, stats: bool = True) -> RefreshResult:
     if full:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE maps_reportcell")
+            if blocks:
+                cursor.execute("ANALYZE maps_reportblock")
             if stats:
                 for table in STATS_TABLES:
                     cursor.execute(f"ANALYZE {table}")

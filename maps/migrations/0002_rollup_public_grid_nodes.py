@@ -11,7 +11,7 @@ def rebuild(apps, schema_editor):
     from maps.services import rollups_refresh
 
     # The statistics rollup's tables come in 0003, which fills them.
-    rollups_refresh(full=True, stats=False)
+    rollups_refresh(full=True, stats=False, blocks=False)
 
 
 class Migration(migrations.Migration):

@@ -11,7 +11,7 @@ def rebuild(apps, schema_editor):
     """Fill the statistics rollup from the reports already there (and the cells with them)."""
     from maps.services import rollups_refresh
 
-    rollups_refresh(full=True)
+    rollups_refresh(full=True, blocks=False)  # maps_reportblock comes in 0005
 
 
 class Migration(migrations.Migration):

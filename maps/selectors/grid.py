@@ -9,6 +9,16 @@ never be combined into a smaller area. A hexagon (pointy-top) has the same area 
 side s (edge = s·√(2/(3√3)) ≈ 0.620·s), with axial coordinates (q, r); each node goes whole to the
 hexagon containing it.
 
+Square cells whose side is a multiple of the block (maps.models.BLOCK_NODES nodes, 500 m by
+default) are read from the coarse rollup maps_reportblock instead: node (i, j) lies in block
+(i // BLOCK_NODES, j // BLOCK_NODES), and with s = m·B (B the block side in metres), floor(i·g / s)
+= floor(floor(i·g / B) / m), so cell a is also the cell of the block's corner and the cell's count
+is the sum of its blocks' rows: the same cells, counts and suppression as from the nodes. A period
+is served by the block month rows of the whole months inside it, and for the days it cuts by the
+block day rows (all categories) or, under a category filter, by the node rows of maps_reportcell
+(the block rollup has no day rows per category). The privacy rule is applied to the rows as on the
+fine rollup: the block rows keep locality, UPZ, category, sensitivity and visibility.
+
 Binning, small-count suppression, polygons (EPSG:9377 → 4326) and the GeoJSON text are all done in
 one statement over the rollup: the rows never come to Python, and the heatmap's answer is the JSON
 text PostgreSQL returns. The floating-point steps are written as the numpy version was (the same
@@ -18,7 +28,8 @@ IEEE operations in the same order), so cells and vertices are the ones it produc
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -26,6 +37,7 @@ from geo.replicas import read_connection
 from reports.visibility import ViewerScope, VisibleRows, public_grid_metres, public_min_count
 
 from ..filters import MapFilters, rollup_where
+from ..models import BLOCK_NODES
 
 HEX_EDGE_FACTOR = math.sqrt(2 / (3 * math.sqrt(3)))
 SQRT3 = math.sqrt(3)
@@ -84,6 +96,104 @@ binned AS (
 cells AS (SELECT a, b, n, {shown} AS shown FROM binned)
 """
 
+# The coarse source (see the module docstring): every row comes with the metres of its node or of
+# its block's corner node (x, y), so one key serves both; `_SQUARE_KEYS` over the node rows is the
+# same key, since x = cell_x·g there.
+_XY_SQUARE_KEYS = """
+    SELECT x / %(s_int)s AS a, y / %(s_int)s AS b, n, privileged
+    FROM visible
+"""
+# Raw SQL, as _CELLS: a UNION ALL of the block and node rows of the period, from fixed fragments
+# (the where/privileged of reports.visibility's VisibleRows; values are parameters).
+_BLOCK_ROWS = "SELECT block_x * %(block_m)s AS x, block_y * %(block_m)s AS y, n, {privileged} AS privileged FROM maps_reportblock WHERE {where}"
+_NODE_ROWS = "SELECT cell_x * %(g)s AS x, cell_y * %(g)s AS y, n, {privileged} AS privileged FROM maps_reportcell WHERE {where}"
+_COARSE_CELLS = """
+WITH visible AS ({sources}),
+keyed AS ({keys}),
+binned AS (
+    SELECT a, b, sum(n)::int AS n, bool_and(privileged) AS privileged FROM keyed GROUP BY a, b
+),
+cells AS (SELECT a, b, n, {shown} AS shown FROM binned)
+"""
+
+
+def block_metres() -> int:
+    """Side of a block of the coarse rollup (maps_reportblock) in metres (EPSG:9377)."""
+    return BLOCK_NODES * public_grid_metres()
+
+
+def _first_of_next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def whole_months(date_from: date | None, date_to: date | None) -> tuple[date | None, date | None] | None:
+    """[first, after): first days of the calendar months lying wholly inside [date_from, date_to]
+    (None ends are open); None when no month does."""
+    first = date_from if date_from is None or date_from.day == 1 else _first_of_next_month(date_from)
+    if date_to is None:
+        after = None
+    elif (date_to + timedelta(days=1)).day == 1:
+        after = date_to + timedelta(days=1)
+    else:
+        after = date_to.replace(day=1)
+    if first is not None and after is not None and first >= after:
+        return None
+    return first, after
+
+
+def _coarse_sources(filters: MapFilters, scope: ViewerScope) -> tuple[str, dict]:
+    """SQL of the rows (x, y, n, privileged) of the coarse source for `filters`, and its parameters."""
+    rows = rollup_where(replace(filters, date_from=None, date_to=None), scope, points=True)
+    params = rows.query_params(g=public_grid_metres(), block_m=block_metres())
+    # Without a category filter the block rows of all categories together; with one, rollup_where's
+    # category condition already leaves those (category NULL) out.
+    block_where = rows.where if filters.category else f"{rows.where} AND category_id IS NULL"
+    months = whole_months(filters.date_from, filters.date_to)
+    edges: list[str] = []  # day ranges the month rows do not cover
+    sources = []
+    if months is None:
+        edges.append(_day_range("e_from", filters.date_from, "e_to", filters.date_to, inclusive=True))
+        params.update(e_from=filters.date_from, e_to=filters.date_to)
+    else:
+        first, after = months
+        params.update(m_first=first, m_after=after, e_from=filters.date_from, e_to=filters.date_to)
+        in_months = _day_range("m_first", first, "m_after", after, inclusive=False)
+        sources.append(
+            _BLOCK_ROWS.format(privileged=rows.privileged, where=f"{block_where} AND monthly AND {in_months}")
+        )
+        if filters.date_from is not None and filters.date_from != first:
+            edges.append("day >= %(e_from)s AND day < %(m_first)s")
+        if filters.date_to is not None and after is not None and after <= filters.date_to:
+            edges.append("day >= %(m_after)s AND day <= %(e_to)s")
+    if edges:
+        days = "(" + " OR ".join(f"({e})" for e in edges) + ")"
+        if filters.category:
+            sources.append(_NODE_ROWS.format(privileged=rows.privileged, where=f"{rows.where} AND {days}"))
+        else:
+            sources.append(
+                _BLOCK_ROWS.format(
+                    privileged=rows.privileged, where=f"{block_where} AND NOT monthly AND {days}"
+                )
+            )
+    return " UNION ALL ".join(sources), params
+
+
+def _day_range(low: str, low_value, high: str, high_value, *, inclusive: bool) -> str:
+    """`day` between two named parameters (an end that is None is left open)."""
+    parts = []
+    if low_value is not None:
+        parts.append(f"day >= %({low})s")
+    if high_value is not None:
+        parts.append(f"day {'<=' if inclusive else '<'} %({high})s")
+    return " AND ".join(parts) or "TRUE"
+
+
+def uses_blocks(shape: str, size: float) -> bool:
+    """True when cells of `shape` and `size` metres are read from the block rollup: squares whose
+    side is a multiple of the block's (hexagons cut blocks, so they sum the nodes)."""
+    return shape == "square" and size % block_metres() == 0
+
+
 # Polygon of output cell (a, b) in EPSG:9377: a template cell around the origin (WKT parameter,
 # vertices computed in Python) moved to the cell; for squares by (a·s, b·s), for hexagons to the
 # centre (edge·√3·(a + b/2), edge·1.5·b).
@@ -119,30 +229,41 @@ class CellQuery:
     params: dict
 
 
-def cell_query(filters: MapFilters, scope: ViewerScope, shape: str, size: float) -> CellQuery:
+def cell_query(
+    filters: MapFilters, scope: ViewerScope, shape: str, size: float, *, fine: bool = False
+) -> CellQuery:
     """Cells of `size` metres (square or hex, EPSG:9377) of the rollup rows `scope` may see under
-    `filters`; `shown` is false on cells below k unless every row in them is the caller's in full."""
-    rows = rollup_where(filters, scope, points=True)
+    `filters`; `shown` is false on cells below k unless every row in them is the caller's in full.
+
+    Read from the block rollup when uses_blocks(), else from the node rollup; fine=True forces the
+    node rollup (the two give the same cells; tests and the benchmark compare them).
+    """
     edge = size * HEX_EDGE_FACTOR
-    params = rows.query_params(
-        g=public_grid_metres(),
-        s=size,
-        s_int=int(size),
-        k=public_min_count(),
-        sqrt3_3=SQRT3 / 3,
-        two_3=2 / 3,
-        edge=edge,
-        edge_sqrt3=edge * SQRT3,
-        edge_15=edge * 1.5,
-        template=cell_template(shape, size),
-    )
+    extra = {
+        "g": public_grid_metres(),
+        "s": size,
+        "s_int": int(size),
+        "k": public_min_count(),
+        "sqrt3_3": SQRT3 / 3,
+        "two_3": 2 / 3,
+        "edge": edge,
+        "edge_sqrt3": edge * SQRT3,
+        "edge_15": edge * 1.5,
+        "template": cell_template(shape, size),
+    }
+    polygon = POLYGON_SQL.format(shift=_SQUARE_SHIFT if shape == "square" else _HEX_SHIFT)
+    if not fine and uses_blocks(shape, size):
+        sources, params = _coarse_sources(filters, scope)
+        sql = _COARSE_CELLS.format(sources=sources, keys=_XY_SQUARE_KEYS, shown=_shown_sql(scope))
+        return CellQuery(sql, polygon, {**params, **extra})
+    rows = rollup_where(filters, scope, points=True)
+    params = rows.query_params(**extra)
     sql = _CELLS.format(
         where=rows.where,
         privileged=rows.privileged,
         keys=_SQUARE_KEYS if shape == "square" else _HEX_KEYS,
         shown=_shown_sql(scope),
     )
-    polygon = POLYGON_SQL.format(shift=_SQUARE_SHIFT if shape == "square" else _HEX_SHIFT)
     return CellQuery(sql, polygon, params)
 
 

@@ -42,21 +42,26 @@ SELECT json_build_object(
 """
 
 
-def heatmap_cells_json(*, filters: MapFilters, scope: ViewerScope, cell: int, shape: str) -> str:
+def heatmap_cells_json(
+    *, filters: MapFilters, scope: ViewerScope, cell: int, shape: str, fine: bool = False
+) -> str:
     """GeoJSON FeatureCollection text (EPSG:4326, 6 decimals) of cells of `cell` metres (EPSG:9377).
 
     Each feature: id "<shape>:<a>:<b>", properties count and intensity (count / max shown count, 0..1,
     4 decimals), in (a, b) order. Counted from public points (reports.visibility); cells below k are
     left out for callers without full detail (`meta.suppressed_cells` says how many, not where).
+    Squares of 500 m multiples come from the block rollup; fine=True reads the node rollup (same text).
     """
-    query = cell_query(filters, scope, shape, float(cell))
+    query = cell_query(filters, scope, shape, float(cell), fine=fine)
     sql = query.sql + _CELLS_DOCUMENT.format(polygon=query.polygon)
     return fetch_one(sql, {**query.params, "shape": shape, "cell": cell})
 
 
-def heatmap_cells(*, filters: MapFilters, scope: ViewerScope, cell: int, shape: str) -> dict:
+def heatmap_cells(
+    *, filters: MapFilters, scope: ViewerScope, cell: int, shape: str, fine: bool = False
+) -> dict:
     """heatmap_cells_json() parsed (for pages and callers that need the values)."""
-    return json.loads(heatmap_cells_json(filters=filters, scope=scope, cell=cell, shape=shape))
+    return json.loads(heatmap_cells_json(filters=filters, scope=scope, cell=cell, shape=shape, fine=fine))
 
 
 # Raw SQL, as _CELLS_DOCUMENT: per public-grid node, its point back in EPSG:4326 as [lat, lon, weight]

@@ -135,14 +135,16 @@ def hotspot_cells_json(
     shape: str,
     alpha: float = 0.05,
     correction: str = "fdr",
+    fine: bool = False,
 ) -> str:
     """GeoJSON FeatureCollection text (EPSG:4326, 6 decimals) of cells with count, z_score (4
     decimals), p_value (6 decimals) and class.
 
     Full detail: every study-area cell. Otherwise cells below k are treated as empty and only cells
     with at least k reports are listed (`suppressed` stays in the properties, always false).
+    Squares of 500 m multiples are counted from the block rollup; fine=True reads the node rollup.
     """
-    query = cell_query(filters, scope, shape, float(cell))
+    query = cell_query(filters, scope, shape, float(cell), fine=fine)
     ba, bb, bn = shown_cells(query)
     offsets = SQUARE_NEIGHBOURS if shape == "square" else HEX_NEIGHBOURS
     a, b, n, empty = _study_area(ba, bb, bn, offsets)

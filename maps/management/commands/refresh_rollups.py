@@ -1,4 +1,4 @@
-"""manage.py refresh_rollups: bring the map rollups (maps_reportcell) up to date."""
+"""manage.py refresh_rollups: bring the map rollups (maps_reportcell, maps_reportblock, statistics) up to date."""
 
 import time
 
