@@ -16,7 +16,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('maps', '0003_stats_rollup'),
+        ('maps', '0004_stats_read_indexes'),
         ('reports', '0007_report_language'),
     ]
 
