@@ -69,6 +69,27 @@ class MapFilters:
         return queryset
 
 
+def following_month(day: date) -> date:
+    """First day of the calendar month after the one `day` is in."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def whole_months(date_from: date | None, date_to: date | None) -> tuple[date | None, date | None] | None:
+    """[first, after): first days of the calendar months lying wholly inside [date_from, date_to]
+    (inclusive dates; a None end is open); None when no month does. The rollups keep a row per month
+    beside their day rows (maps.models), and a period reads month rows for these months."""
+    first = date_from if date_from is None or date_from.day == 1 else following_month(date_from)
+    if date_to is None:
+        after = None
+    elif (date_to + timedelta(days=1)).day == 1:
+        after = date_to + timedelta(days=1)
+    else:
+        after = date_to.replace(day=1)
+    if first is not None and after is not None and first >= after:
+        return None
+    return first, after
+
+
 def report_where(filters: MapFilters, scope: ViewerScope, *, points: bool) -> VisibleRows:
     """Rows of reports_report r (joined to reports_category c, localities_locality l) that `scope` may
     see under `filters`; points=True for outputs finer than a UPZ (see visibility.report_rows)."""

@@ -265,12 +265,12 @@ class RefreshResult:
 
 def rollups_refresh(*, full: bool = False, stats: bool = True, blocks: bool = True) -> RefreshResult:
     """Bring maps_reportcell, its coarse companion maps_reportblock and the statistics rollup up to
-        date with reports_report.
+    date with reports_report.
 
-        Incremental (default): recompute only the local days (America/Bogota) of reports updated since
-        the last refresh (Report.updated_at > watermark). `full=True` rebuilds everything (needed after
-        hard deletes, which leave no updated_at behind). Serialised with an advisory lock. stats=False
-        leaves the statistics rollup alone and blocks=False the block rollup (only the migrations that
+    Incremental (default): recompute only the local days (America/Bogota) of reports updated since
+    the last refresh (Report.updated_at > watermark). `full=True` rebuilds everything (needed after
+    hard deletes, which leave no updated_at behind). Serialised with an advisory lock. stats=False
+    leaves the statistics rollup alone and blocks=False the block rollup (only the migrations that
     run before their tables exist: 0002, 0003).
     """
     tz = settings.TIME_ZONE

@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
 
 import numpy as np
 
 from geo.replicas import read_connection
 from reports.visibility import ViewerScope, VisibleRows, public_grid_metres, public_min_count
 
-from ..filters import MapFilters, rollup_where
+from ..filters import MapFilters, rollup_where, whole_months
 from ..models import BLOCK_NODES
 
 HEX_EDGE_FACTOR = math.sqrt(2 / (3 * math.sqrt(3)))
@@ -120,25 +119,6 @@ cells AS (SELECT a, b, n, {shown} AS shown FROM binned)
 def block_metres() -> int:
     """Side of a block of the coarse rollup (maps_reportblock) in metres (EPSG:9377)."""
     return BLOCK_NODES * public_grid_metres()
-
-
-def _first_of_next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
-def whole_months(date_from: date | None, date_to: date | None) -> tuple[date | None, date | None] | None:
-    """[first, after): first days of the calendar months lying wholly inside [date_from, date_to]
-    (None ends are open); None when no month does."""
-    first = date_from if date_from is None or date_from.day == 1 else _first_of_next_month(date_from)
-    if date_to is None:
-        after = None
-    elif (date_to + timedelta(days=1)).day == 1:
-        after = date_to + timedelta(days=1)
-    else:
-        after = date_to.replace(day=1)
-    if first is not None and after is not None and first >= after:
-        return None
-    return first, after
 
 
 def _coarse_sources(filters: MapFilters, scope: ViewerScope) -> tuple[str, dict]:

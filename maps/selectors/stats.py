@@ -31,7 +31,7 @@ from geo.replicas import read_connection
 from reports.models import OPEN_STATUSES, Report
 from reports.visibility import ViewerScope, VisibleRows, public_min_count
 
-from ..filters import MapFilters, report_where, rollup_where
+from ..filters import MapFilters, following_month, report_where, rollup_where, whole_months
 from ..models import RESPONSE_BOUNDS
 
 DEFAULT_DAYS = 365
@@ -195,17 +195,15 @@ def _rollup_table(filters: MapFilters) -> str:
     return "maps_unitdaycategorystat" if filters.category else "maps_unitdaystat"
 
 
-def _following_month(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 def _whole_months(first: date, last: date) -> list[date]:
     """First days of the calendar months lying entirely within [first, last] (inclusive dates)."""
-    months = []
-    month = first if first.day == 1 else _following_month(first)
-    while _following_month(month) - timedelta(days=1) <= last:
+    span = whole_months(first, last)
+    if span is None:
+        return []
+    months, month = [], span[0]
+    while month < span[1]:
         months.append(month)
-        month = _following_month(month)
+        month = following_month(month)
     return months
 
 
@@ -221,7 +219,7 @@ def _period_parts(first: date, last: date) -> tuple[list[date], list[date]]:
     months = _whole_months(first, last)
     if not months:
         return [], _days(first, last)
-    after = _following_month(months[-1])
+    after = following_month(months[-1])
     return months, _days(first, months[0] - timedelta(days=1)) + _days(after, last)
 
 

@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from maps.filters import MapFilters
-from maps.selectors.grid import cell_query, uses_blocks, whole_months
+from maps.filters import MapFilters, whole_months
+from maps.selectors.grid import cell_query, uses_blocks
 from maps.selectors.heatmap import heatmap_cells, heatmap_cells_json
 from maps.selectors.hotspots import hotspot_cells_json
 from maps.services import rollups_refresh

@@ -391,12 +391,13 @@ def test_the_council_brief_reads_the_rollup(client):
 def test_a_period_is_read_as_whole_months_and_the_other_days_once(first, last):
     """The rows a period reads: monthly rows for the months inside it, day rows for every other day,
     each day of the period once."""
-    from maps.selectors.stats import _following_month, _period_parts
+    from maps.filters import following_month
+    from maps.selectors.stats import _period_parts
 
     months, days = _period_parts(first, last)
     covered = list(days)
     for month in months:
-        assert first <= month and _following_month(month) - timedelta(days=1) <= last
-        covered += [month + timedelta(days=i) for i in range((_following_month(month) - month).days)]
+        assert first <= month and following_month(month) - timedelta(days=1) <= last
+        covered += [month + timedelta(days=i) for i in range((following_month(month) - month).days)]
     assert sorted(covered) == [first + timedelta(days=i) for i in range((last - first).days + 1)]
     assert not any(day.replace(day=1) in months for day in days)
