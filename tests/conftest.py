@@ -62,6 +62,19 @@ def jobs(_jobs_in_memory, monkeypatch):
     return InlineJobs(_jobs_in_memory, _jobs_in_memory.connector, monkeypatch)
 
 
+@pytest.fixture
+def rollback_media(settings, tmp_path):
+    """A private media folder on the project's rollback-safe storage (geo.files): tests of what a
+    rolled-back or committed transaction leaves on disk."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "geo.files.RollbackSafeFileSystemStorage", "OPTIONS": {"location": root}},
+    }
+    return root
+
+
 @pytest.fixture(scope="session")
 def bogota_data_dir() -> Path:
     """Folder with the official Bogotá files; skips (fails under CI) when it is not available."""

@@ -62,17 +62,6 @@ def disk_fills_on_write(monkeypatch):
     return arm
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "geo.files.RollbackSafeFileSystemStorage", "OPTIONS": {"location": root}},
-    }
-    return root
-
-
 def _files(root):
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
@@ -86,20 +75,22 @@ def _post_report(photos):
 # own (reports.services.report_create), so inside the test case's transaction the failed write would
 # leave that transaction unusable instead of rolling back what the request wrote.
 @pytest.mark.django_db(transaction=True)
-def test_a_report_whose_second_photo_fills_the_disk_leaves_no_file(territory, media, disk_fills_on_write):
+def test_a_report_whose_second_photo_fills_the_disk_leaves_no_file(
+    territory, rollback_media, disk_fills_on_write
+):
     make_category("hurto")
     disk_fills_on_write(2)
     response = _post_report([_jpeg("red"), _jpeg("blue")])
     assert response.status_code == 507
     assert not Report.objects.exists() and not ReportPhoto.objects.exists()
-    assert _files(media) == []  # neither the first photo nor the half-written second one
+    assert _files(rollback_media) == []  # neither the first photo nor the half-written second one
 
 
-def test_photos_of_a_filed_report_stay(territory, media):
+def test_photos_of_a_filed_report_stay(territory, rollback_media):
     make_category("hurto")
     response = _post_report([_jpeg("red"), _jpeg("blue")])
     assert response.status_code == 201
-    stored = _files(media)
+    stored = _files(rollback_media)
     assert len(stored) == 2
     assert sorted(p.name for p in stored) == sorted(
         p.image.name.rsplit("/", 1)[-1] for p in ReportPhoto.objects.all()
@@ -130,7 +121,7 @@ def test_a_justice_request_whose_second_attachment_fills_the_disk_leaves_no_file
     assert _files(tmp_path / "private") == []
 
 
-def test_outside_a_request_rolled_back_files_go_on_discard_and_committed_ones_stay(media):
+def test_outside_a_request_rolled_back_files_go_on_discard_and_committed_ones_stay(rollback_media):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 

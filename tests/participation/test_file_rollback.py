@@ -15,17 +15,6 @@ from participation.models import Commitment, CommitmentUpdate
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "geo.files.RollbackSafeFileSystemStorage", "OPTIONS": {"location": root}},
-    }
-    return root
-
-
 def _jpeg():
     buffer = io.BytesIO()
     Image.new("RGB", (300, 200), "green").save(buffer, format="JPEG")
@@ -39,7 +28,7 @@ def _files(root):
 
 
 def test_evidence_photo_of_a_failed_update_is_deleted_and_of_a_saved_one_kept(
-    session_01, users, media, monkeypatch
+    session_01, users, rollback_media, monkeypatch
 ):
     commitment = services.commitment_create(
         session=session_01,
@@ -59,13 +48,13 @@ def test_evidence_photo_of_a_failed_update_is_deleted_and_of_a_saved_one_kept(
                 commitment=commitment, actor=users["staff_01"], percent=30, note="Postes", photo=_jpeg()
             )
     assert not CommitmentUpdate.objects.exists()
-    assert len(_files(media)) == 1  # written before the failure...
+    assert len(_files(rollback_media)) == 1  # written before the failure...
     assert discard_rolled_back_files() == 1
-    assert _files(media) == []  # ...and gone with the rolled-back update
+    assert _files(rollback_media) == []  # ...and gone with the rolled-back update
 
     services.commitment_progress(
         commitment=commitment, actor=users["staff_01"], percent=30, note="Postes", photo=_jpeg()
     )
     assert discard_rolled_back_files() == 0
-    (kept,) = _files(media)
+    (kept,) = _files(rollback_media)
     assert kept.name == CommitmentUpdate.objects.get().photo.name.rsplit("/", 1)[-1]
