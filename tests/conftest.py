@@ -65,7 +65,12 @@ def jobs(_jobs_in_memory, monkeypatch):
 @pytest.fixture
 def rollback_media(settings, tmp_path):
     """A private media folder on the project's rollback-safe storage (geo.files): tests of what a
-    rolled-back or committed transaction leaves on disk."""
+    rolled-back or committed transaction leaves on disk. Starts with nothing listed: files an earlier
+    test wrote inside its own test transaction (rolled back at its end, with no request finishing to
+    clear them) are discarded first, so a test's counts are its own whatever ran before it."""
+    from geo.files import discard_rolled_back_files
+
+    discard_rolled_back_files()
     root = tmp_path / "media"
     settings.MEDIA_ROOT = root
     settings.STORAGES = {
